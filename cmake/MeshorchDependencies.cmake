@@ -1,0 +1,11 @@
+# Every dependency comes from Debian's packages (scripts/install-deps installs them).
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json)
+find_package(yaml-cpp REQUIRED CONFIG)
+find_package(spdlog REQUIRED CONFIG)
+find_package(Threads REQUIRED)
+if(MESHORCH_BUILD_TESTS)
+  find_package(GTest REQUIRED CONFIG)
+endif()
+if(MESHORCH_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED CONFIG)
+endif()

@@ -1,0 +1,36 @@
+// Text <-> JSON documents: YAML (one or many documents) and JSON, with positions for errors.
+#pragma once
+
+#include <meshorch/error.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace meshorch {
+
+// Where each value of a parsed document came from: JSON path -> (line, column), 1-based.
+using SourceMap = std::map<std::string, std::pair<int, int>>;
+
+struct ParsedDocument {
+    boost::json::value value;
+    SourceMap positions;
+};
+
+// Parses YAML (1.2 core schema: plain true/false/null/numbers are typed, quoted scalars are
+// strings) or JSON. A syntax error is Errc::parse_error with line and column.
+Result<ParsedDocument> parse_document(std::string_view text);
+
+// Writes YAML that parses back to the same value (strings that look like numbers, booleans or
+// null are quoted). Keys keep their order.
+std::string to_yaml(const boost::json::value& value);
+// Several documents separated by "---", as `kubectl apply -f -` takes them.
+std::string to_yaml_stream(const std::vector<boost::json::value>& documents);
+// Indented JSON, stable key order (the order in the value).
+std::string to_pretty_json(const boost::json::value& value);
+
+}  // namespace meshorch

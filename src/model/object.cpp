@@ -1,0 +1,75 @@
+#include <meshorch/object.hpp>
+
+#include <array>
+#include <string_view>
+
+namespace meshorch {
+
+namespace {
+
+// Apply order: what an object refers to is written before it.
+constexpr std::array<std::string_view, 11> apply_order = {
+    "Namespace",       "ServiceAccount",      "Service",
+    "Deployment",      "WorkloadGroup",       "WorkloadEntry",
+    "DestinationRule", "PeerAuthentication",  "AuthorizationPolicy",
+    "Sidecar",         "VirtualService",
+};
+
+std::string string_at(const boost::json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+    return {};
+}
+
+}  // namespace
+
+int kind_rank(const std::string& kind) noexcept {
+    for (std::size_t i = 0; i < apply_order.size(); ++i) {
+        if (apply_order[i] == kind) return static_cast<int>(i);
+    }
+    return static_cast<int>(apply_order.size());
+}
+
+std::strong_ordering operator<=>(const ObjectKey& a, const ObjectKey& b) {
+    if (auto c = kind_rank(a.kind) <=> kind_rank(b.kind); c != 0) return c;
+    if (auto c = a.kind <=> b.kind; c != 0) return c;
+    if (auto c = a.namespace_ <=> b.namespace_; c != 0) return c;
+    if (auto c = a.name <=> b.name; c != 0) return c;
+    return a.api_version <=> b.api_version;
+}
+
+std::string ObjectKey::to_string() const {
+    return kind + " " + (namespace_.empty() ? name : namespace_ + "/" + name);
+}
+
+Object make_object(boost::json::object manifest) {
+    Object o;
+    o.key.api_version = string_at(manifest, "apiVersion");
+    o.key.kind = string_at(manifest, "kind");
+    if (const auto* md = manifest.if_contains("metadata"); md && md->is_object()) {
+        o.key.name = string_at(md->get_object(), "name");
+        o.key.namespace_ = string_at(md->get_object(), "namespace");
+    }
+    o.manifest = std::move(manifest);
+    return o;
+}
+
+void ObjectSet::put(Object object) {
+    auto key = object.key;
+    objects_.insert_or_assign(std::move(key), std::move(object));
+}
+
+bool ObjectSet::erase(const ObjectKey& key) { return objects_.erase(key) > 0; }
+
+const Object* ObjectSet::find(const ObjectKey& key) const {
+    auto it = objects_.find(key);
+    return it == objects_.end() ? nullptr : &it->second;
+}
+
+std::vector<boost::json::value> ObjectSet::manifests() const {
+    std::vector<boost::json::value> out;
+    out.reserve(objects_.size());
+    for (const auto& [key, object] : objects_) out.emplace_back(object.manifest);
+    return out;
+}
+
+}  // namespace meshorch
