@@ -24,6 +24,9 @@ enum class Format { yaml, json };
 
 // Parses and validates. On failure the Error is parse_error (with line/column) or
 // invalid_spec (with every problem found, each with its path and, when known, line/column).
+// The format's defaults are filled in, so a loaded spec is explicit: namespace_ is the name
+// when metadata.namespace is absent, and a link's port is the destination's only port when
+// the link leaves it out (validate() requires both to be set).
 Result<ServiceSpec> load_spec(std::string_view text);
 Result<ServiceSpec> load_spec_file(const std::string& path);
 

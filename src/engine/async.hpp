@@ -1,0 +1,388 @@
+// Internal: the few Asio/coroutine tools the engine's state machines are written with.
+//
+// Everything runs on strands of one io_context. Port callbacks arrive on foreign threads; a
+// Completion hands their result back to the waiting coroutine's strand, exactly once.
+#pragma once
+
+#include <meshorch/cancel.hpp>
+#include <meshorch/error.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace meshorch::engine {
+
+namespace asio = boost::asio;
+
+template <class T>
+using Task = asio::awaitable<T>;
+using Executor = asio::any_io_executor;
+
+// How long a call may overrun its deadline, or ignore a cancel, before the engine stops
+// waiting for its answer.
+inline constexpr std::chrono::milliseconds call_grace{1000};
+
+class CompletionBase {
+public:
+    virtual ~CompletionBase() = default;
+    // Drops the waiting handler without running it (shutdown).
+    virtual void abandon() noexcept = 0;
+};
+
+// Every Completion not yet completed, so that shutdown can drop what a backend never answered
+// before the io_context goes away.
+class Registry {
+public:
+    std::uint64_t add(std::weak_ptr<CompletionBase> c) {
+        std::lock_guard lock(mutex_);
+        const auto id = next_++;
+        live_.emplace(id, std::move(c));
+        return id;
+    }
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(mutex_);
+        live_.erase(id);
+    }
+    void abandon_all() {
+        std::vector<std::shared_ptr<CompletionBase>> all;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, weak] : live_) {
+                if (auto c = weak.lock()) all.push_back(std::move(c));
+            }
+            live_.clear();
+        }
+        for (auto& c : all) c->abandon();
+    }
+
+private:
+    std::mutex mutex_;
+    std::uint64_t next_ = 1;
+    std::unordered_map<std::uint64_t, std::weak_ptr<CompletionBase>> live_;
+};
+
+// A one-shot bridge from any thread to a coroutine waiting on its strand.
+template <class T>
+class Completion final : public CompletionBase {
+public:
+    using Handler = asio::any_completion_handler<void(Result<T>)>;
+
+    static std::shared_ptr<Completion> create(const std::shared_ptr<Registry>& registry,
+                                              Handler handler, Executor executor) {
+        auto c = std::shared_ptr<Completion>(new Completion(std::move(handler), std::move(executor)));
+        c->registry_ = registry;
+        c->id_ = registry->add(c);
+        return c;
+    }
+
+    // Any thread; the first call wins. The handler runs on the executor, never inline.
+    bool complete(Result<T> result) {
+        std::optional<Handler> handler;
+        std::optional<Executor> executor;
+        {
+            std::lock_guard lock(mutex_);
+            if (!handler_) return false;
+            handler.swap(handler_);
+            executor.swap(executor_);
+        }
+        registry_->remove(id_);
+        asio::post(*executor, [h = std::move(*handler), r = std::move(result)]() mutable {
+            std::move(h)(std::move(r));
+        });
+        return true;
+    }
+
+    void abandon() noexcept override {
+        std::optional<Handler> handler;
+        std::optional<Executor> executor;
+        {
+            std::lock_guard lock(mutex_);
+            handler.swap(handler_);
+            executor.swap(executor_);
+        }
+        // handler and executor are destroyed here, before the io_context is.
+    }
+
+    ~Completion() override {
+        // A backend that drops a callback without calling it must not hang the operation.
+        bool pending = false;
+        {
+            std::lock_guard lock(mutex_);
+            pending = handler_.has_value();
+        }
+        if (pending) complete(make_error(Errc::internal, "the backend dropped a call unanswered"));
+    }
+
+private:
+    Completion(Handler handler, Executor executor)
+        : handler_(std::move(handler)), executor_(std::move(executor)) {}
+
+    std::mutex mutex_;
+    std::optional<Handler> handler_;
+    std::optional<Executor> executor_;
+    std::shared_ptr<Registry> registry_;
+    std::uint64_t id_ = 0;
+};
+
+// Suspends the calling coroutine until `start(completion)` (or whoever it hands the completion
+// to) completes it.
+template <class T, class Start>
+Task<Result<T>> wait_for_completion(std::shared_ptr<Registry> registry, Start start) {
+    auto executor = co_await asio::this_coro::executor;
+    // (Awaitables are made in a statement of their own throughout the engine: GCC 12 destroys
+    // lambda temporaries that live across a co_await twice.)
+    auto initiation = [&registry, &executor, &start](auto handler) {
+        auto c = Completion<T>::create(registry, std::move(handler), executor);
+        start(std::move(c));
+    };
+    auto waiting = asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
+        initiation, asio::use_awaitable);
+    Result<T> result = co_await std::move(waiting);
+    co_return result;
+}
+
+// A counting semaphore for coroutines on any strand: the in-flight limit of one backend.
+class Semaphore {
+public:
+    class Permit {
+    public:
+        Permit() = default;
+        explicit Permit(Semaphore* s) : s_(s) {}
+        Permit(Permit&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+        Permit& operator=(Permit&& o) noexcept {
+            if (this != &o) {
+                reset();
+                s_ = std::exchange(o.s_, nullptr);
+            }
+            return *this;
+        }
+        Permit(const Permit&) = delete;
+        Permit& operator=(const Permit&) = delete;
+        ~Permit() { reset(); }
+        void reset() {
+            if (auto* s = std::exchange(s_, nullptr)) s->release();
+        }
+
+    private:
+        Semaphore* s_ = nullptr;
+    };
+
+    explicit Semaphore(int permits) : unlimited_(permits <= 0), available_(permits) {}
+
+    Task<Permit> acquire(std::shared_ptr<Registry> registry) {
+        if (unlimited_) co_return Permit{};
+        bool now = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (available_ > 0) {
+                --available_;
+                now = true;
+            }
+        }
+        if (now) co_return Permit(this);
+        // Queue up; release() hands its permit over. (The check above and the enqueue below are
+        // not atomic, so enqueue re-checks under the lock.)
+        auto granted_task = wait_for_completion<Ok>(
+            std::move(registry), [this](std::shared_ptr<Completion<Ok>> c) {
+                bool granted_now = false;
+                {
+                    std::lock_guard lock(mutex_);
+                    if (available_ > 0) {
+                        --available_;
+                        granted_now = true;
+                    } else {
+                        waiters_.push_back(c);
+                    }
+                }
+                if (granted_now) c->complete(Ok{});
+            });
+        Result<Ok> granted = co_await std::move(granted_task);
+        (void)granted;
+        co_return Permit(this);
+    }
+
+    void release() {
+        for (;;) {
+            std::shared_ptr<Completion<Ok>> next;
+            {
+                std::lock_guard lock(mutex_);
+                if (waiters_.empty()) {
+                    ++available_;
+                    return;
+                }
+                next = std::move(waiters_.front());
+                waiters_.pop_front();
+            }
+            if (next->complete(Ok{})) return;  // the permit moves to that waiter
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    bool unlimited_;
+    int available_;
+    std::deque<std::shared_ptr<Completion<Ok>>> waiters_;
+};
+
+// Sleeps until `when` or until the token is cancelled. False when cancelled.
+inline Task<bool> sleep_until(Clock::time_point when, CancelToken token) {
+    auto executor = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(executor, when);
+    // The callback may outlive this frame (and the io_context): it holds no executor, only a
+    // weak reference to the timer.
+    const auto registration = token.on_cancel([weak = std::weak_ptr<asio::steady_timer>(timer)] {
+        if (auto t = weak.lock()) {
+            asio::post(t->get_executor(), [weak] {
+                if (auto t2 = weak.lock()) t2->cancel();
+            });
+        }
+    });
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    token.forget(registration);
+    co_return !token.cancelled();
+}
+
+// Calls one port function with `ctx` and waits for its callback, holding a permit of the
+// backend while the call is in flight. A call that overruns its deadline (or ignores a cancel)
+// by call_grace is answered with Errc::timeout (Errc::cancelled) by the engine itself; its late
+// answer is dropped.
+template <class T, class Start>
+Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend,
+                          CallContext ctx, Start start) {
+    Semaphore::Permit permit = co_await backend.acquire(registry);
+    if (ctx.cancel.cancelled()) co_return make_error(Errc::cancelled, "cancelled");
+    if (Clock::now() >= ctx.deadline) co_return make_error(Errc::timeout, "deadline passed");
+
+    auto executor = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(std::move(executor));
+    std::uint64_t registration = 0;
+    auto result_task = wait_for_completion<T>(
+        registry, [&](std::shared_ptr<Completion<T>> c) {
+            std::weak_ptr<Completion<T>> weak = c;
+            auto arm = [weak](asio::steady_timer& t, Clock::time_point when, Errc code) {
+                t.expires_at(when);
+                t.async_wait([weak, code](boost::system::error_code ec) {
+                    if (ec) return;
+                    if (auto c2 = weak.lock()) {
+                        c2->complete(make_error(code, code == Errc::timeout
+                                                          ? "no answer before the deadline"
+                                                          : "cancelled"));
+                    }
+                });
+            };
+            if (ctx.deadline < Clock::time_point::max() - call_grace) {
+                arm(*timer, ctx.deadline + call_grace, Errc::timeout);
+            }
+            // As in sleep_until: no executor in a callback that may outlive the io_context.
+            registration = ctx.cancel.on_cancel(
+                [arm, weak_timer = std::weak_ptr<asio::steady_timer>(timer)] {
+                    auto t = weak_timer.lock();
+                    if (!t) return;
+                    asio::post(t->get_executor(), [arm, weak_timer] {
+                        if (auto t2 = weak_timer.lock()) {
+                            arm(*t2, Clock::now() + call_grace, Errc::cancelled);
+                        }
+                    });
+                });
+            start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
+        });
+    Result<T> result = co_await std::move(result_task);
+    ctx.cancel.forget(registration);
+    timer->cancel();
+    co_return result;
+}
+
+// Runs tasks concurrently on the calling strand and waits for all of them. Every task returns
+// a Status; the results come back in task order. With `stop`, the first failure (other than a
+// cancellation) cancels it, so the siblings stop early.
+namespace detail {
+
+struct JoinState {
+    std::vector<std::optional<Status>> results;
+    std::size_t remaining = 0;
+    std::shared_ptr<Completion<Ok>> done;
+    std::optional<CancelSource> stop;
+};
+
+inline Task<void> join_child(std::function<Task<Status>()> task, std::shared_ptr<JoinState> state,
+                             std::size_t index) {
+    std::optional<Status> result;
+    try {
+        Status s = co_await task();
+        result.emplace(std::move(s));
+    } catch (const std::exception& e) {
+        result.emplace(make_error(Errc::internal, std::string("unexpected exception: ") + e.what()));
+    }
+    if (!result->ok() && result->error().code != Errc::cancelled && state->stop) {
+        state->stop->cancel();
+    }
+    state->results[index] = std::move(result);
+    if (--state->remaining == 0 && state->done) state->done->complete(Ok{});
+}
+
+}  // namespace detail
+
+inline Task<std::vector<Status>> run_all(std::shared_ptr<Registry> registry,
+                                         std::vector<std::function<Task<Status>()>> tasks,
+                                         std::optional<CancelSource> stop = std::nullopt) {
+    std::vector<Status> out;
+    if (tasks.empty()) co_return out;
+    auto executor = co_await asio::this_coro::executor;
+    auto state = std::make_shared<detail::JoinState>();
+    state->results.resize(tasks.size());
+    state->remaining = tasks.size();
+    state->stop = std::move(stop);
+    auto all_task = wait_for_completion<Ok>(
+        registry, [&](std::shared_ptr<Completion<Ok>> c) {
+            state->done = std::move(c);
+            for (std::size_t i = 0; i < tasks.size(); ++i) {
+                asio::co_spawn(executor, detail::join_child(tasks[i], state, i), asio::detached);
+            }
+        });
+    Result<Ok> all = co_await std::move(all_task);
+    (void)all;
+    state->done.reset();
+    out.reserve(tasks.size());
+    for (auto& r : state->results) {
+        out.push_back(r ? std::move(*r) : Status(make_error(Errc::internal, "a task never ended")));
+    }
+    co_return out;
+}
+
+// The first failure, preferring a real error to the cancellations it caused.
+inline Status first_failure(const std::vector<Status>& results) {
+    const Status* cancelled = nullptr;
+    for (const auto& r : results) {
+        if (r.ok()) continue;
+        if (r.error().code != Errc::cancelled) return r;
+        if (!cancelled) cancelled = &r;
+    }
+    if (cancelled) return *cancelled;
+    return Ok{};
+}
+
+}  // namespace meshorch::engine

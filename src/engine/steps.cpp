@@ -1,0 +1,467 @@
+// Port calls as steps: per-call deadline, retry with backoff for transient errors, polling for
+// "still waiting". The steps return errors; the retry policy lives here, not in them.
+#include "engine/run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace meshorch::engine {
+
+namespace {
+
+std::chrono::milliseconds backoff_delay(const BackoffPolicy& b, int attempt) {
+    double ms = static_cast<double>(std::max<std::int64_t>(b.initial.count(), 1));
+    const double cap = static_cast<double>(std::max(b.max, b.initial).count());
+    for (int i = 1; i < attempt && ms < cap; ++i) ms *= std::max(b.multiplier, 1.0);
+    ms = std::min(ms, cap);
+    // Equal jitter: half fixed, half random, so that retries of many operations spread out.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms * jitter(rng))));
+}
+
+Error with_context(const std::string& what, Error e) {
+    e.message = what + ": " + e.message;
+    return e;
+}
+
+}  // namespace
+
+template <class T>
+Task<Result<T>> Run::retry(std::string what, Ctx ctx,
+                           std::function<Task<Result<T>>(CallContext)> attempt,
+                           int attempts_allowed) {
+    const BackoffPolicy& backoff = core_.options.backoff;
+    const int max_attempts =
+        std::max(1, attempts_allowed > 0 ? attempts_allowed : backoff.max_attempts);
+    for (int n = 1;; ++n) {
+        if (ctx.token.cancelled()) co_return make_error(Errc::cancelled, what + ": cancelled");
+        const auto now = Clock::now();
+        if (now >= ctx.deadline) {
+            co_return make_error(Errc::timeout, "operation deadline passed before " + what);
+        }
+        CallContext call;
+        call.deadline = std::min(ctx.deadline, now + core_.options.call_timeout);
+        call.cancel = ctx.token;
+        call.operation_id = op_->id;
+        Result<T> r = co_await attempt(std::move(call));
+        if (r.ok()) co_return r;
+        Error e = std::move(r).error();
+        if (ctx.token.cancelled()) co_return make_error(Errc::cancelled, what + ": cancelled");
+        if (!e.retryable()) co_return with_context(what, std::move(e));
+        if (Clock::now() >= ctx.deadline) {
+            Error t = make_error(Errc::timeout,
+                                 "operation deadline passed during " + what + " (" + e.message + ")");
+            co_return t;
+        }
+        if (n >= max_attempts) {
+            e.message = what + ": " + e.message + " (gave up after " + std::to_string(n) +
+                        " attempts)";
+            co_return e;
+        }
+        const auto delay = backoff_delay(backoff, n);
+        core_.log->debug("{} {}: {} ({}); attempt {} of {} in {} ms", tag_, what,
+                         to_string(e.code), e.message, n + 1, max_attempts, delay.count());
+        const auto until = std::min(ctx.deadline, Clock::now() + delay);
+        if (!co_await sleep_until(until, ctx.token)) {
+            co_return make_error(Errc::cancelled, what + ": cancelled");
+        }
+    }
+}
+
+Task<bool> Run::pause(Ctx ctx) {
+    const auto until = std::min(ctx.deadline, Clock::now() + core_.options.poll_interval);
+    bool ok = co_await sleep_until(until, ctx.token);
+    co_return ok;
+}
+
+// ---- Kubernetes -----------------------------------------------------------------------------
+
+Task<Result<std::optional<Object>>> Run::get_object(ObjectKey key, Ctx ctx) {
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    auto r_task = retry<std::optional<Object>>(
+        "get " + key.to_string(), ctx, [core, cluster, key](CallContext call) {
+            return call_port<std::optional<Object>>(
+                core->registry, core->cluster_slots, std::move(call),
+                [cluster, key](const CallContext& c, Callback<std::optional<Object>> cb) {
+                    cluster->get(key, c, std::move(cb));
+                });
+        });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
+Task<Status> Run::apply_object(Object object, Ctx ctx) {
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    const std::string what = "apply " + object.key.to_string();
+    auto r_task = retry<Object>(what, ctx, [core, cluster, object](CallContext call) {
+        return call_port<Object>(core->registry, core->cluster_slots, std::move(call),
+                                 [cluster, object](const CallContext& c, Callback<Object> cb) {
+                                     cluster->apply(object, c, std::move(cb));
+                                 });
+    });
+    auto r = co_await std::move(r_task);
+    if (!r.ok()) co_return r.error();
+    co_return Ok{};
+}
+
+Task<Status> Run::remove_object(ObjectKey key, Ctx ctx) {
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    auto r_task = retry<Ok>("delete " + key.to_string(), ctx, [core, cluster, key](CallContext call) {
+        return call_port<Ok>(core->registry, core->cluster_slots, std::move(call),
+                             [cluster, key](const CallContext& c, Callback<Ok> cb) {
+                                 cluster->remove(key, c, std::move(cb));
+                             });
+    });
+    auto r = co_await std::move(r_task);
+    if (!r.ok() && r.error().code == Errc::not_found) co_return Ok{};  // gone is done
+    co_return r;
+}
+
+Task<Result<std::string>> Run::create_token(std::string service_account, Ctx ctx) {
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    const std::string ns = namespace_;
+    const auto lifetime = core_.options.token_lifetime;
+    auto r_task = retry<ServiceAccountToken>(
+        "token for ServiceAccount " + ns + "/" + service_account, ctx,
+        [core, cluster, ns, service_account, lifetime](CallContext call) {
+            return call_port<ServiceAccountToken>(
+                core->registry, core->cluster_slots, std::move(call),
+                [cluster, ns, service_account, lifetime](const CallContext& c,
+                                                         Callback<ServiceAccountToken> cb) {
+                    cluster->create_token(ns, service_account, "istio-ca", lifetime, c,
+                                          std::move(cb));
+                });
+        });
+    auto r = co_await std::move(r_task);
+    if (!r.ok()) co_return r.error();
+    co_return std::move(r->token);
+}
+
+Task<Result<std::string>> Run::root_certificate(Ctx ctx) {
+    if (root_cert_) co_return *root_cert_;
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    const std::string ns = namespace_;
+    auto r_task = retry<std::string>(
+        "root certificate of namespace " + ns, ctx, [core, cluster, ns](CallContext call) {
+            return call_port<std::string>(core->registry, core->cluster_slots, std::move(call),
+                                          [cluster, ns](const CallContext& c,
+                                                        Callback<std::string> cb) {
+                                              cluster->root_certificate(ns, c, std::move(cb));
+                                          });
+        });
+    auto r = co_await std::move(r_task);
+    if (r.ok()) root_cert_ = *r;
+    co_return r;
+}
+
+Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx ctx) {
+    auto cluster = core_.cluster;
+    Core* core = &core_;
+    const std::string ns = namespace_;
+    const std::string label = ms + "/" + version;
+    // Pods that are ready without a proxy will not grow one: give them a few polls, then say why.
+    const auto proxy_grace = std::max<Clock::duration>(10 * core_.options.poll_interval,
+                                                       std::chrono::milliseconds(100));
+    std::optional<Clock::time_point> without_proxy_since;
+    const std::string no_proxy = "pods of " + label + " have no istio-proxy: is namespace " + ns +
+                                 " labelled for injection?";
+    for (;;) {
+        auto r_task = retry<WorkloadReadiness>(
+            "readiness of " + label, ctx, [core, cluster, ns, ms, version](CallContext call) {
+                return call_port<WorkloadReadiness>(
+                    core->registry, core->cluster_slots, std::move(call),
+                    [cluster, ns, ms, version](const CallContext& c,
+                                               Callback<WorkloadReadiness> cb) {
+                        cluster->workload_readiness(ns, ms, version, c, std::move(cb));
+                    });
+            });
+        auto r = co_await std::move(r_task);
+        if (!r.ok()) {
+            if (r.error().code == Errc::timeout && without_proxy_since) {
+                co_return make_error(Errc::timeout, no_proxy);
+            }
+            co_return r.error();
+        }
+        if (r->ready >= want && r->with_proxy >= want) co_return Ok{};
+        if (r->ready >= want) {
+            if (!without_proxy_since) without_proxy_since = Clock::now();
+            if (Clock::now() - *without_proxy_since >= proxy_grace) {
+                co_return make_error(Errc::backend, no_proxy);
+            }
+        } else {
+            without_proxy_since.reset();
+        }
+        if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, "cancelled");
+        if (Clock::now() >= ctx.deadline) {
+            if (without_proxy_since) co_return make_error(Errc::timeout, no_proxy);
+            co_return make_error(Errc::timeout,
+                                 "operation deadline passed waiting for the pods of " + label +
+                                     ": " + std::to_string(r->ready) + " of " +
+                                     std::to_string(want) + " ready");
+        }
+    }
+}
+
+// ---- VNF manager ----------------------------------------------------------------------------
+
+namespace {
+
+Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, VnfRequest request,
+                                                          CallContext call) {
+    auto vnfm = core->vnfm;
+    const std::string name = request.name;
+    auto found_task = call_port<std::optional<VnfInstance>>(
+        core->registry, core->vnfm_slots, call,
+        [vnfm, name](const CallContext& c, Callback<std::optional<VnfInstance>> cb) {
+            vnfm->find_vnf(name, c, std::move(cb));
+        });
+    auto found = co_await std::move(found_task);
+    if (!found.ok()) co_return found.error();
+    if (*found) co_return std::pair<std::string, bool>((*found)->id, true);
+    auto created_task = call_port<std::string>(
+        core->registry, core->vnfm_slots, call,
+        [vnfm, request](const CallContext& c, Callback<std::string> cb) {
+            vnfm->create_vnf(request, c, std::move(cb));
+        });
+    auto created = co_await std::move(created_task);
+    if (!created.ok()) co_return created.error();
+    co_return std::pair<std::string, bool>(*created, false);
+}
+
+Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfRequest request,
+                                           CallContext call) {
+    // Already instantiated (a retry after a lost answer): nothing to start.
+    auto vnfm = core->vnfm;
+    auto got_task = call_port<VnfInstance>(
+        core->registry, core->vnfm_slots, call,
+        [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
+            vnfm->get_vnf(id, c, std::move(cb));
+        });
+    auto got = co_await std::move(got_task);
+    if (!got.ok()) co_return got.error();
+    if (got->instantiated) co_return std::string{};
+    auto started_task = call_port<std::string>(
+        core->registry, core->vnfm_slots, call,
+        [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
+            vnfm->instantiate(id, request, c, std::move(cb));
+        });
+    auto started = co_await std::move(started_task);
+    co_return started;
+}
+
+}  // namespace
+
+Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(VnfRequest request, Ctx ctx) {
+    Core* core = &core_;
+    auto r_task = retry<std::pair<std::string, bool>>(
+        "create VNF " + request.name, ctx,
+        [core, request](CallContext call) { return find_or_create(core, request, std::move(call)); });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
+Task<Result<std::optional<VnfInstance>>> Run::get_vnf(std::string id, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<VnfInstance>("get VNF " + id, ctx, [core, vnfm, id](CallContext call) {
+        return call_port<VnfInstance>(core->registry, core->vnfm_slots, std::move(call),
+                                      [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
+                                          vnfm->get_vnf(id, c, std::move(cb));
+                                      });
+    });
+    auto r = co_await std::move(r_task);
+    if (!r.ok()) {
+        if (r.error().code == Errc::not_found) co_return std::optional<VnfInstance>{};
+        co_return r.error();
+    }
+    co_return std::optional<VnfInstance>(std::move(*r));
+}
+
+Task<Result<std::string>> Run::start_instantiate(std::string id, VnfRequest request, Ctx ctx) {
+    Core* core = &core_;
+    auto r_task = retry<std::string>(
+        "instantiate VNF " + request.name, ctx, [core, id, request](CallContext call) {
+            return instantiate_once(core, id, request, std::move(call));
+        });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
+Task<Result<std::string>> Run::start_scale(std::string id, int instances, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<std::string>(
+        "scale VNF " + id + " to " + std::to_string(instances), ctx,
+        [core, vnfm, id, instances](CallContext call) {
+            return call_port<std::string>(
+                core->registry, core->vnfm_slots, std::move(call),
+                [vnfm, id, instances](const CallContext& c, Callback<std::string> cb) {
+                    vnfm->scale(id, instances, c, std::move(cb));
+                });
+        });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
+Task<Result<std::string>> Run::start_heal(std::string id, std::string server_id, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<std::string>(
+        "heal VM " + server_id + " of VNF " + id, ctx,
+        [core, vnfm, id, server_id](CallContext call) {
+            return call_port<std::string>(
+                core->registry, core->vnfm_slots, std::move(call),
+                [vnfm, id, server_id](const CallContext& c, Callback<std::string> cb) {
+                    vnfm->heal(id, server_id, c, std::move(cb));
+                });
+        });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
+Task<Result<std::string>> Run::start_terminate(std::string id, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<std::string>(
+        "terminate VNF " + id, ctx, [core, vnfm, id](CallContext call) {
+            return call_port<std::string>(core->registry, core->vnfm_slots, std::move(call),
+                                          [vnfm, id](const CallContext& c, Callback<std::string> cb) {
+                                              vnfm->terminate(id, c, std::move(cb));
+                                          });
+        });
+    auto r = co_await std::move(r_task);
+    if (!r.ok() && r.error().code == Errc::not_found) co_return std::string{};  // gone is done
+    co_return r;
+}
+
+Task<Status> Run::delete_vnf(std::string id, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<Ok>("delete VNF " + id, ctx, [core, vnfm, id](CallContext call) {
+        return call_port<Ok>(core->registry, core->vnfm_slots, std::move(call),
+                             [vnfm, id](const CallContext& c, Callback<Ok> cb) {
+                                 vnfm->delete_vnf(id, c, std::move(cb));
+                             });
+    });
+    auto r = co_await std::move(r_task);
+    if (!r.ok() && r.error().code == Errc::not_found) co_return Ok{};
+    co_return r;
+}
+
+Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    for (;;) {
+        auto r_task = retry<LcmOperation>(
+            "poll " + what, ctx, [core, vnfm, op_id](CallContext call) {
+                return call_port<LcmOperation>(
+                    core->registry, core->vnfm_slots, std::move(call),
+                    [vnfm, op_id](const CallContext& c, Callback<LcmOperation> cb) {
+                        vnfm->get_operation(op_id, c, std::move(cb));
+                    });
+            });
+        auto r = co_await std::move(r_task);
+        if (!r.ok()) co_return r.error();
+        switch (r->state) {
+            case LcmState::completed: co_return Ok{};
+            case LcmState::failed_temp:
+            case LcmState::failed:
+            case LcmState::rolled_back: {
+                std::string message = what + " failed: LCM operation " + op_id + " ended " +
+                                      to_string(r->state);
+                if (!r->error.empty()) message += ": " + r->error;
+                co_return make_error(Errc::backend, std::move(message));
+            }
+            case LcmState::starting:
+            case LcmState::processing:
+            case LcmState::rolling_back: break;
+        }
+        if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, what + ": cancelled");
+        if (Clock::now() >= ctx.deadline) {
+            co_return make_error(Errc::timeout, "operation deadline passed waiting for " + what +
+                                                    " (LCM operation " + op_id + " is " +
+                                                    to_string(r->state) + ")");
+        }
+    }
+}
+
+Task<void> Run::settle(std::string name, Ctx ctx) {
+    auto it = lcm_in_flight_.find(name);
+    if (it == lcm_in_flight_.end()) co_return;
+    const std::string op_id = it->second;
+    step("waiting for LCM operation " + op_id + " on VNF " + name + " to end");
+    Status s = co_await wait_lcm(op_id, "LCM operation " + op_id + " on VNF " + name, ctx);
+    (void)s;  // its outcome does not matter: what follows looks at the VNF afresh
+    lcm_in_flight_.erase(name);
+}
+
+Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, std::string what,
+                                                    Ctx ctx) {
+    for (;;) {
+        auto r = co_await get_vnf(id, ctx);
+        if (!r.ok()) co_return r.error();
+        if (!*r) co_return make_error(Errc::backend, what + ": VNF " + id + " no longer exists");
+        std::vector<VmInstance> vms = (*r)->vms;
+        const auto with_address = std::count_if(vms.begin(), vms.end(),
+                                                [](const VmInstance& vm) { return !vm.address.empty(); });
+        if (static_cast<int>(vms.size()) >= want &&
+            with_address == static_cast<std::ptrdiff_t>(vms.size())) {
+            // In the VNF manager's order (VNFC order: oldest first, as scale in removes from
+            // the end), which is stable.
+            co_return vms;
+        }
+        if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, what + ": cancelled");
+        if (Clock::now() >= ctx.deadline) {
+            co_return make_error(Errc::timeout,
+                                 "operation deadline passed waiting for " + what + ": " +
+                                     std::to_string(with_address) + " of " +
+                                     std::to_string(want) + " VMs have an address");
+        }
+    }
+}
+
+// ---- sidecar injector -----------------------------------------------------------------------
+
+Task<Status> Run::inject_proxy(InjectionRequest request, Ctx ctx, bool once) {
+    auto injector = core_.injector;
+    Core* core = &core_;
+    const std::string what = "inject the proxy on VM " + request.vm.server_id + " (" +
+                             request.vm.address + ")";
+    auto r_task = retry<InjectionResult>(what, ctx, [core, injector, request](CallContext call) {
+        return call_port<InjectionResult>(
+            core->registry, core->injector_slots, std::move(call),
+            [injector, request](const CallContext& c, Callback<InjectionResult> cb) {
+                injector->inject(request, c, std::move(cb));
+            });
+    }, once ? 1 : 0);
+    auto r = co_await std::move(r_task);
+    if (!r.ok()) co_return r.error();
+    co_return Ok{};
+}
+
+Task<Status> Run::remove_proxy(VmInstance vm, Ctx ctx) {
+    auto injector = core_.injector;
+    Core* core = &core_;
+    auto r_task = retry<Ok>(
+        "remove the proxy from VM " + vm.server_id + " (" + vm.address + ")", ctx,
+        [core, injector, vm](CallContext call) {
+            return call_port<Ok>(core->registry, core->injector_slots, std::move(call),
+                                 [injector, vm](const CallContext& c, Callback<Ok> cb) {
+                                     injector->remove(vm, c, std::move(cb));
+                                 });
+        });
+    auto r = co_await std::move(r_task);
+    if (!r.ok() && r.error().code == Errc::not_found) co_return Ok{};
+    co_return r;
+}
+
+}  // namespace meshorch::engine

@@ -1,0 +1,59 @@
+// Assembles the desired state of a service from the per-kind renderers.
+#include "render/detail.hpp"
+
+#include <meshorch/render.hpp>
+
+namespace meshorch {
+
+using namespace render_detail;
+
+ObjectSet render_cluster_prerequisites(const ServiceSpec& spec) {
+    ObjectSet set;
+    set.put(render_namespace(spec));
+    for (const auto& ms : spec.microservices) {
+        set.put(render_service_account(spec, ms));
+        set.put(render_service(spec, ms));
+        for (const auto& v : ms.versions) {
+            if (v.substrate() == Substrate::vm) set.put(render_workload_group(spec, ms, v));
+        }
+    }
+    return set;
+}
+
+ObjectSet render_workload_entries(const ServiceSpec& spec, const Observed& observed) {
+    ObjectSet set;
+    for (const auto& [key, instances] : observed.vms) {
+        const Microservice* ms = spec.find_microservice(key.first);
+        if (ms == nullptr) continue;
+        const Version* v = ms->find_version(key.second);
+        if (v == nullptr || v->substrate() != Substrate::vm) continue;
+        for (std::size_t i = 0; i < instances.size(); ++i) {
+            if (auto we = render_workload_entry(spec, *ms, *v, i, instances[i].address)) {
+                set.put(std::move(*we));
+            }
+        }
+    }
+    return set;
+}
+
+ObjectSet render_mesh_config(const ServiceSpec& spec) {
+    ObjectSet set;
+    set.put(render_peer_authentication(spec));
+    for (const auto& ms : spec.microservices) {
+        set.put(render_destination_rule(spec, ms));
+        if (auto vs = render_virtual_service(spec, ms)) set.put(std::move(*vs));
+        if (auto authz = render_authorization_policy(spec, ms)) set.put(std::move(*authz));
+        set.put(render_sidecar(spec, ms));
+    }
+    return set;
+}
+
+ObjectSet render(const ServiceSpec& spec, const Observed& observed) {
+    ObjectSet set = render_cluster_prerequisites(spec);
+    for (const auto& part : {render_workload_entries(spec, observed), render_mesh_config(spec)}) {
+        for (const auto& [key, object] : part) set.put(object);
+    }
+    return set;
+}
+
+}  // namespace meshorch
