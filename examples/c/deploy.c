@@ -39,12 +39,14 @@ static int report(const char *what, int code) {
 static void print_event(const meshorch_event *e, void *payload) {
     (void)payload;
     if (e->type == MESHORCH_EVENT_WORKLOAD) {
-        printf("  [%s] %s/%s#%d -> %s %s\n", e->operation_id, e->microservice, e->version,
-               e->instance, meshorch_workload_state_name(e->workload_state), e->message);
+        printf("  [%s] %s/%s#%d -> %s%s%s\n", e->operation_id, e->microservice, e->version,
+               e->instance, meshorch_workload_state_name(e->workload_state),
+               *e->message ? ": " : "", e->message);
     } else if (e->type == MESHORCH_EVENT_OPERATION) {
-        printf("  [%s] %s %s -> %s %s\n", e->operation_id,
+        printf("  [%s] %s %s -> %s%s%s\n", e->operation_id,
                meshorch_operation_kind_name(e->operation_kind), e->service,
-               meshorch_operation_state_name(e->operation_state), e->message);
+               meshorch_operation_state_name(e->operation_state), *e->message ? ": " : "",
+               e->message);
     } else {
         printf("  [%s] %s\n", e->operation_id, e->message);
     }

@@ -52,6 +52,8 @@ public:
     // Inserts or replaces.
     void put(Object object);
     bool erase(const ObjectKey& key);
+    // Moves every object of `other` in (replacing objects with the same key), without copies.
+    void merge(ObjectSet&& other);
     const Object* find(const ObjectKey& key) const;
 
     std::size_t size() const noexcept { return objects_.size(); }

@@ -3,7 +3,18 @@
 //
 // Thread safety: every member function may be called from any thread. Event callbacks run on
 // the orchestrator's threads; they must not block for long and may call back into the
-// orchestrator (except destroying it).
+// orchestrator (except destroying it, and waiting for an operation: events and the end of
+// operations are delivered by the same serial queue, so waiting there never returns).
+//
+// Concurrency: one operation per service at a time; a second one on the same service is
+// refused with Errc::busy (not queued). Operations on different services run concurrently.
+// Events of one operation reach every subscriber in order, one callback at a time, and an
+// operation's final event is delivered before Operation::wait() returns.
+//
+// Failures: deploy and reconfigure roll back what they did (RolledBack, with the original
+// error as result()); when the rollback itself fails the operation ends Failed and its message
+// (and ServiceStatus::message) lists what remains: object keys, VNFs with ids, VMs with proxies.
+// Terminate and heal do not roll back: they end Failed with what remains, and can be retried.
 #pragma once
 
 #include <meshorch/error.hpp>
@@ -67,7 +78,8 @@ public:
     // Blocks until the operation ends or `timeout` passes; true when it ended.
     bool wait_for(std::chrono::milliseconds timeout) const;
     void wait() const;
-    // Asks the operation to stop; it rolls back what it did and ends rolled_back.
+    // Asks the operation to stop; it rolls back what it did and ends rolled_back (a terminate
+    // or heal stops and ends failed). In-flight backend calls see the cancel at once.
     void cancel() const;
     // Ok when succeeded; otherwise the error that ended it (including after a rollback).
     // Before the operation ends: Errc::busy.
@@ -87,23 +99,37 @@ using SubscriptionId = std::uint64_t;
 class Orchestrator {
 public:
     Orchestrator(Backends backends, OrchestratorOptions options = {});
-    ~Orchestrator();  // cancels running operations and waits for them to end
+    // Cancels running operations and waits for them to roll back (10 s, then their rollbacks
+    // are cut short and they end failed; 15 s at most), then stops the threads.
+    ~Orchestrator();
     Orchestrator(const Orchestrator&) = delete;
     Orchestrator& operator=(const Orchestrator&) = delete;
 
     // Each returns the operation, or Errc::busy when another operation runs on the same service
     // (a second operation is refused, not queued), or Errc::not_found / invalid_argument.
+    // deploy: invalid_argument when the service is deployed already (use reconfigure); an
+    //   invalid spec is reported by the operation (Failed, Errc::invalid_spec with every field).
+    // reconfigure: not_found unless the service is deployed. A version is immutable except for
+    //   its instance count (add a new version instead): otherwise Failed, Errc::invalid_spec.
+    // terminate: not_found when the orchestrator's store has no record of the service.
     Result<Operation> deploy(const ServiceSpec& spec);
     Result<Operation> reconfigure(const ServiceSpec& spec);
     Result<Operation> terminate(const std::string& service);
-    // Re-creates or re-injects one workload (a VM whose proxy or VNFC failed).
+    // Re-creates or re-injects one workload (a VM whose proxy or VNFC failed): the proxy is
+    // re-installed first; when that fails the VNFC is healed through the VNF manager, the proxy
+    // goes on the new VM and its WorkloadEntry follows the new address. Container workloads are
+    // Kubernetes' to heal (invalid_argument).
     Result<Operation> heal(const std::string& service, const WorkloadId& workload);
 
+    // A service this orchestrator knows (also a terminated one, until the next deploy).
     std::optional<ServiceStatus> status(const std::string& service) const;
+    // The services that exist (terminated ones left out).
     std::vector<ServiceStatus> services() const;
     std::optional<Operation> operation(const std::string& operation_id) const;
 
     SubscriptionId subscribe(std::function<void(const Event&)> callback);
+    // After it returns the callback is not running and will not run again (called from inside
+    // a callback: not after the event being delivered).
     void unsubscribe(SubscriptionId id);
 
 private:

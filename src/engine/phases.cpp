@@ -406,7 +406,7 @@ Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool
     Plan p = only(plan(applied, desired), true, prune);
     if (p.empty()) co_return Ok{};
     enter(state, mode);
-    Status s = co_await execute(std::move(p), ctx);
+    Status s = co_await execute(std::move(p), ctx, target == nullptr);
     co_return s;
 }
 
@@ -418,7 +418,7 @@ Task<Status> Run::configure(const ServiceSpec* target, Ctx ctx, Mode mode) {
     Plan p = plan(applied, desired);
     if (p.empty()) co_return Ok{};
     enter(OperationState::configuring, mode);
-    Status s = co_await execute(std::move(p), ctx);
+    Status s = co_await execute(std::move(p), ctx, target == nullptr);
     co_return s;
 }
 
@@ -564,7 +564,7 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
     }
     if (!prerequisites.empty()) {
         enter(teardown ? OperationState::preparing : OperationState::configuring, mode);
-        Status s = co_await execute(std::move(prerequisites), ctx);
+        Status s = co_await execute(std::move(prerequisites), ctx, best_effort);
         note(s);
     }
     if (first) co_return *first;
@@ -756,8 +756,10 @@ Task<Status> Run::verify_version(const ServiceSpec* target, std::string ms, std:
 
 // ---- plan execution -------------------------------------------------------------------------
 
-Task<Status> Run::execute(Plan p, Ctx ctx) {
+Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
+    std::optional<Error> first;
     for (auto& action : p.actions) {
+        if (first && (action.kind != ActionKind::remove || ctx.token.cancelled())) break;
         const ObjectKey key = action.object.key;
         switch (action.kind) {
             case ActionKind::create: {
@@ -778,6 +780,10 @@ Task<Status> Run::execute(Plan p, Ctx ctx) {
             }
             case ActionKind::remove: {
                 Status s = co_await remove_object(key, ctx);
+                if (!s.ok() && best_effort) {
+                    if (!first) first = s.error();
+                    continue;
+                }
                 if (!s.ok()) co_return s;
                 record_.applied_objects.erase(key);
                 if (key.kind == "Namespace") record_.namespace_created = false;
@@ -787,6 +793,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx) {
             }
         }
     }
+    if (first) co_return *first;
     co_return Ok{};
 }
 

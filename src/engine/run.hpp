@@ -79,8 +79,9 @@ private:
     Task<Status> verify(const ServiceSpec* target, Ctx ctx);
     Task<Status> verify_version(const ServiceSpec* target, std::string ms, std::string version,
                                 Ctx ctx);
-    // Writes the actions of a plan in order, keeping the record up to date.
-    Task<Status> execute(Plan plan, Ctx ctx);
+    // Writes the actions of a plan in order, keeping the record up to date. With
+    // `best_effort` (teardown), a failed removal does not stop the ones after it.
+    Task<Status> execute(Plan plan, Ctx ctx, bool best_effort = false);
     // Applies the WorkloadEntries of the VMs in the mesh (creates and patches; with `prune`,
     // removals too), entering `state` when there is something to write.
     Task<Status> sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool prune, Mode mode,

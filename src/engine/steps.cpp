@@ -189,6 +189,10 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
             if (r.error().code == Errc::timeout && without_proxy_since) {
                 co_return make_error(Errc::timeout, no_proxy);
             }
+            if (r.error().code == Errc::timeout && Clock::now() >= ctx.deadline) {
+                co_return make_error(Errc::timeout,
+                                     "operation deadline passed waiting for the pods of " + label);
+            }
             co_return r.error();
         }
         if (r->ready >= want && r->with_proxy >= want) co_return Ok{};
@@ -370,7 +374,13 @@ Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
                     });
             });
         auto r = co_await std::move(r_task);
-        if (!r.ok()) co_return r.error();
+        if (!r.ok()) {
+            if (r.error().code == Errc::timeout && Clock::now() >= ctx.deadline) {
+                co_return make_error(Errc::timeout, "operation deadline passed waiting for " +
+                                                        what + " (LCM operation " + op_id + ")");
+            }
+            co_return r.error();
+        }
         switch (r->state) {
             case LcmState::completed: co_return Ok{};
             case LcmState::failed_temp:
@@ -406,13 +416,23 @@ Task<void> Run::settle(std::string name, Ctx ctx) {
 
 Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, std::string what,
                                                     Ctx ctx) {
+    std::string seen = "no answer yet";
     for (;;) {
         auto r = co_await get_vnf(id, ctx);
-        if (!r.ok()) co_return r.error();
+        if (!r.ok()) {
+            if (r.error().code == Errc::timeout && Clock::now() >= ctx.deadline) {
+                co_return make_error(Errc::timeout,
+                                     "operation deadline passed waiting for " + what + " (" +
+                                         seen + ")");
+            }
+            co_return r.error();
+        }
         if (!*r) co_return make_error(Errc::backend, what + ": VNF " + id + " no longer exists");
         std::vector<VmInstance> vms = (*r)->vms;
         const auto with_address = std::count_if(vms.begin(), vms.end(),
                                                 [](const VmInstance& vm) { return !vm.address.empty(); });
+        seen = std::to_string(with_address) + " of " + std::to_string(want) +
+               " VMs have an address";
         if (static_cast<int>(vms.size()) >= want &&
             with_address == static_cast<std::ptrdiff_t>(vms.size())) {
             // In the VNF manager's order (VNFC order: oldest first, as scale in removes from
@@ -422,9 +442,8 @@ Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, st
         if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, what + ": cancelled");
         if (Clock::now() >= ctx.deadline) {
             co_return make_error(Errc::timeout,
-                                 "operation deadline passed waiting for " + what + ": " +
-                                     std::to_string(with_address) + " of " +
-                                     std::to_string(want) + " VMs have an address");
+                                 "operation deadline passed waiting for " + what + " (" + seen +
+                                     ")");
         }
     }
 }

@@ -58,6 +58,15 @@ void ObjectSet::put(Object object) {
     objects_.insert_or_assign(std::move(key), std::move(object));
 }
 
+void ObjectSet::merge(ObjectSet&& other) {
+    if (objects_.empty()) {
+        objects_ = std::move(other.objects_);
+        return;
+    }
+    for (auto& [key, object] : other.objects_) objects_.insert_or_assign(key, std::move(object));
+    other.objects_.clear();
+}
+
 bool ObjectSet::erase(const ObjectKey& key) { return objects_.erase(key) > 0; }
 
 const Object* ObjectSet::find(const ObjectKey& key) const {

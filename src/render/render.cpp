@@ -50,9 +50,8 @@ ObjectSet render_mesh_config(const ServiceSpec& spec) {
 
 ObjectSet render(const ServiceSpec& spec, const Observed& observed) {
     ObjectSet set = render_cluster_prerequisites(spec);
-    for (const auto& part : {render_workload_entries(spec, observed), render_mesh_config(spec)}) {
-        for (const auto& [key, object] : part) set.put(object);
-    }
+    set.merge(render_workload_entries(spec, observed));
+    set.merge(render_mesh_config(spec));
     return set;
 }
 

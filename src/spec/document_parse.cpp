@@ -6,12 +6,12 @@
 #include "spec/json_path.hpp"
 #include "spec/scalars.hpp"
 
-#include <boost/json/parse_options.hpp>
-#include <boost/json/stream_parser.hpp>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/stream_parser.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -159,11 +159,11 @@ private:
         boost::json::value value;  // the array or object being filled
         std::string path;
         YAML::anchor_t anchor = YAML::NullAnchor;
-        std::string key;           // maps: the key waiting for its value
+        std::string key;  // maps: the key waiting for its value
         std::string key_path;
         bool has_key = false;
-        std::size_t cost = 1;      // nodes and bytes, for anchors
-        int depth = 1;             // levels of nesting below and including this one
+        std::size_t cost = 1;  // nodes and bytes, for anchors
+        int depth = 1;         // levels of nesting below and including this one
     };
     struct Anchored {
         boost::json::value value;
@@ -217,8 +217,8 @@ private:
     }
 
     // A complete scalar or alias copy.
-    void add(boost::json::value v, const YAML::Mark& mark, YAML::anchor_t anchor,
-             std::size_t cost, int depth) {
+    void add(boost::json::value v, const YAML::Mark& mark, YAML::anchor_t anchor, std::size_t cost,
+             int depth) {
         if (static_cast<std::size_t>(depth) + stack_.size() > static_cast<std::size_t>(max_depth)) {
             fail(mark, "nesting deeper than " + std::to_string(max_depth) + " levels");
         }
@@ -379,22 +379,15 @@ private:
                     if (s_[i_++] == ']') return out;  // else ','
                 }
             }
-            case '"':
-                return boost::json::string(read_string());
-            case 't':
-                i_ += 4;
-                return true;
-            case 'f':
-                i_ += 5;
-                return false;
-            case 'n':
-                i_ += 4;
-                return nullptr;
+            case '"': return boost::json::string(read_string());
+            case 't': i_ += 4; return true;
+            case 'f': i_ += 5; return false;
+            case 'n': i_ += 4; return nullptr;
             default: {
                 const std::size_t start = i_;
-                while (i_ < s_.size() && (s_[i_] == '-' || s_[i_] == '+' || s_[i_] == '.' ||
-                                          s_[i_] == 'e' || s_[i_] == 'E' ||
-                                          (s_[i_] >= '0' && s_[i_] <= '9'))) {
+                while (i_ < s_.size() &&
+                       (s_[i_] == '-' || s_[i_] == '+' || s_[i_] == '.' || s_[i_] == 'e' ||
+                        s_[i_] == 'E' || (s_[i_] >= '0' && s_[i_] <= '9'))) {
                     ++i_;
                 }
                 return spec_detail::parse_json_number(s_.substr(start, i_ - start));
@@ -425,9 +418,12 @@ private:
         for (int k = 0; k < 4 && i_ < s_.size(); ++k) {
             const char c = s_[i_++];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
+            if (c >= '0' && c <= '9')
+                v |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= static_cast<std::uint32_t>(c - 'A' + 10);
         }
         return v;
     }
@@ -502,9 +498,8 @@ Result<std::vector<ParsedDocument>> parse_json(std::string_view text) {
         }
     } else {
         // write_some stops after the value: only white space may follow.
-        while (consumed < text.size() &&
-               (text[consumed] == ' ' || text[consumed] == '\t' || text[consumed] == '\n' ||
-                text[consumed] == '\r')) {
+        while (consumed < text.size() && (text[consumed] == ' ' || text[consumed] == '\t' ||
+                                          text[consumed] == '\n' || text[consumed] == '\r')) {
             ++consumed;
         }
         if (consumed < text.size()) problem = "unexpected content after the document";

@@ -36,17 +36,17 @@ void append_uint(std::string& out, std::uint64_t v) {
 std::size_t special_code_point(std::string_view s, std::size_t i, const char*& escape) {
     const auto c0 = static_cast<unsigned char>(s[i]);
     if (c0 == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
-        escape = "\\N";
+        escape = "\\u0085";  // not \N: yaml-cpp 0.7 reads that as a bare 0x85 byte
         return 2;
     }
     if (c0 == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80) {
         const auto c2 = static_cast<unsigned char>(s[i + 2]);
         if (c2 == 0xA8) {
-            escape = "\\L";
+            escape = "\\u2028";
             return 3;
         }
         if (c2 == 0xA9) {
-            escape = "\\P";
+            escape = "\\u2029";
             return 3;
         }
     }
@@ -357,6 +357,10 @@ std::string to_yaml_stream(const std::vector<boost::json::value>& documents) {
         if (!first) out += "---\n";
         first = false;
         YamlWriter(out).document(doc);
+    }
+    // A stream that starts with "{}" or "[]" would be taken for JSON: mark it as YAML.
+    if (documents.size() > 1 && (out.front() == '{' || out.front() == '[')) {
+        out.insert(0, "---\n");
     }
     return out;
 }

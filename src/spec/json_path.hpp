@@ -25,7 +25,6 @@ std::optional<std::string_view> parent_path(std::string_view path);
 bool path_within(std::string_view path, std::string_view ancestor);
 
 // Position of `path` in the source, or of its nearest ancestor that has one.
-std::optional<std::pair<int, int>> find_position(const SourceMap& positions,
-                                                 std::string_view path);
+std::optional<std::pair<int, int>> find_position(const SourceMap& positions, std::string_view path);
 
 }  // namespace meshorch::spec_detail

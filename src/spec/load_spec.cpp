@@ -57,9 +57,9 @@ Result<ServiceSpec> load_spec(std::string_view text) {
             if (shadowed(e, decode_errors)) continue;
             // A namespace copied from an invalid name would repeat the name's error.
             if (decoded.namespace_defaulted && e.path == "metadata.namespace") continue;
-            const bool duplicate = std::any_of(fields.begin(), fields.end(), [&](const FieldError& f) {
-                return f.path == e.path && f.reason == e.reason;
-            });
+            const bool duplicate = std::any_of(
+                fields.begin(), fields.end(),
+                [&](const FieldError& f) { return f.path == e.path && f.reason == e.reason; });
             if (!duplicate) fields.push_back(std::move(e));
         }
     }

@@ -7,11 +7,21 @@ namespace meshorch::spec_detail {
 
 namespace {
 
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum_lower(char c) { return is_lower(c) || is_digit(c); }
-bool is_alnum(char c) { return is_alnum_lower(c) || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_lower(char c) {
+    return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum_lower(char c) {
+    return is_lower(c) || is_digit(c);
+}
+bool is_alnum(char c) {
+    return is_alnum_lower(c) || (c >= 'A' && c <= 'Z');
+}
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Optimal string alignment distance (edits and adjacent transpositions), case-insensitive.
 std::size_t typo_distance(std::string_view a, std::string_view b) {
@@ -178,10 +188,21 @@ std::optional<long double> parse_quantity(std::string_view text) {
         long double factor;
     };
     static constexpr Suffix suffixes[] = {
-        {"", 1.0L},         {"n", 1e-9L},       {"u", 1e-6L},         {"m", 1e-3L},
-        {"k", 1e3L},        {"M", 1e6L},        {"G", 1e9L},          {"T", 1e12L},
-        {"P", 1e15L},       {"E", 1e18L},       {"Ki", 1024.0L},      {"Mi", 1048576.0L},
-        {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L}, {"Pi", 1125899906842624.0L},
+        {"", 1.0L},
+        {"n", 1e-9L},
+        {"u", 1e-6L},
+        {"m", 1e-3L},
+        {"k", 1e3L},
+        {"M", 1e6L},
+        {"G", 1e9L},
+        {"T", 1e12L},
+        {"P", 1e15L},
+        {"E", 1e18L},
+        {"Ki", 1024.0L},
+        {"Mi", 1048576.0L},
+        {"Gi", 1073741824.0L},
+        {"Ti", 1099511627776.0L},
+        {"Pi", 1125899906842624.0L},
         {"Ei", 1152921504606846976.0L},
     };
     for (const auto& s : suffixes) {
@@ -225,8 +246,7 @@ std::string range_reason(long long lo, long long hi, long long got) {
            std::to_string(got) + ")";
 }
 
-std::string invalid_name(std::string_view value, std::string_view what,
-                         std::string_view problem) {
+std::string invalid_name(std::string_view value, std::string_view what, std::string_view problem) {
     std::string out = quoted(value);
     out += " is not a valid ";
     out += what;

@@ -11,8 +11,12 @@ namespace meshorch::spec_detail {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
     if (s.empty()) return false;
@@ -62,8 +66,8 @@ double to_double(std::string_view text) {
         text.remove_prefix(1);
     }
     double d = 0;
-    const auto r = std::from_chars(text.data(), text.data() + text.size(), d,
-                                   std::chars_format::general);
+    const auto r =
+        std::from_chars(text.data(), text.data() + text.size(), d, std::chars_format::general);
     if (r.ec == std::errc::result_out_of_range) {
         // Overflow or underflow: find the decimal magnitude of the first significant digit.
         long long exponent = 0;
@@ -124,8 +128,12 @@ bool is_float_text(std::string_view s) {
 bool is_core_null(std::string_view s) {
     return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
 }
-bool is_core_true(std::string_view s) { return s == "true" || s == "True" || s == "TRUE"; }
-bool is_core_false(std::string_view s) { return s == "false" || s == "False" || s == "FALSE"; }
+bool is_core_true(std::string_view s) {
+    return s == "true" || s == "True" || s == "TRUE";
+}
+bool is_core_false(std::string_view s) {
+    return s == "false" || s == "False" || s == "FALSE";
+}
 
 bool is_integer_text(std::string_view s) {
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
@@ -152,18 +160,30 @@ bool resolves_to_string(std::string_view s) {
 }
 
 // Words that YAML 1.1 readers (go-yaml v2, PyYAML) take for booleans.
-constexpr std::array<std::string_view, 16> yaml11_bools = {
-    "y", "Y", "yes", "Yes", "YES", "n",  "N",  "no",
-    "No", "NO", "on", "On", "ON", "off", "Off", "OFF"};
+constexpr std::array<std::string_view, 16> yaml11_bools = {"y",  "Y",   "yes", "Yes", "YES", "n",
+                                                           "N",  "no",  "No",  "NO",  "on",  "On",
+                                                           "ON", "off", "Off", "OFF"};
 
 bool plain_safe_char(char c) {
     if (is_alpha(c) || is_digit(c)) return true;
     switch (c) {
-        case '_': case '.': case '/': case '-': case ':': case '+': case '=': case '@':
-        case '~': case '(': case ')': case ',': case ';': case ' ': case '%': case '^':
-            return true;
-        default:
-            return false;  // indicators, quotes, control and non-ASCII characters
+        case '_':
+        case '.':
+        case '/':
+        case '-':
+        case ':':
+        case '+':
+        case '=':
+        case '@':
+        case '~':
+        case '(':
+        case ')':
+        case ',':
+        case ';':
+        case ' ':
+        case '%':
+        case '^': return true;
+        default: return false;  // indicators, quotes, control and non-ASCII characters
     }
 }
 
@@ -171,13 +191,33 @@ bool plain_safe_char(char c) {
 bool numberish_char(char c) {
     if (is_digit(c)) return true;
     switch (c) {
-        case '_': case '.': case ':': case '+': case '-': case ' ':
-        case 'a': case 'b': case 'c': case 'd': case 'e': case 'f':
-        case 'A': case 'B': case 'C': case 'D': case 'E': case 'F':
-        case 'x': case 'X': case 'o': case 'O': case 't': case 'T': case 'z': case 'Z':
-            return true;
-        default:
-            return false;
+        case '_':
+        case '.':
+        case ':':
+        case '+':
+        case '-':
+        case ' ':
+        case 'a':
+        case 'b':
+        case 'c':
+        case 'd':
+        case 'e':
+        case 'f':
+        case 'A':
+        case 'B':
+        case 'C':
+        case 'D':
+        case 'E':
+        case 'F':
+        case 'x':
+        case 'X':
+        case 'o':
+        case 'O':
+        case 't':
+        case 'T':
+        case 'z':
+        case 'Z': return true;
+        default: return false;
     }
 }
 

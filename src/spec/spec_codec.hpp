@@ -11,9 +11,9 @@
 namespace meshorch::spec_detail {
 
 struct Decoded {
-    ServiceSpec spec;                 // as much as could be read
-    std::vector<FieldError> errors;   // type errors, unknown and missing fields (no positions)
-    bool namespace_defaulted = false; // metadata.namespace was absent and copied from the name
+    ServiceSpec spec;                  // as much as could be read
+    std::vector<FieldError> errors;    // type errors, unknown and missing fields (no positions)
+    bool namespace_defaulted = false;  // metadata.namespace was absent and copied from the name
 };
 
 // Reads the envelope document into a spec, applying the format's defaults (namespace = name,

@@ -15,8 +15,8 @@
 #include <boost/json/string.hpp>
 
 #include <climits>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -120,8 +120,7 @@ private:
 
 // ---- scalar readers: each takes the mapping and the key, leaves `out` alone when absent ----
 
-bool read_string(const Mapping& m, std::string_view key, std::string& out,
-                 bool required = false) {
+bool read_string(const Mapping& m, std::string_view key, std::string& out, bool required = false) {
     const json::value* v = required ? m.required(key) : m.get(key);
     if (!v) return false;
     if (!v->is_string()) {
@@ -193,8 +192,7 @@ bool read_number(const Mapping& m, std::string_view key, double& out) {
     return true;
 }
 
-bool read_duration(const Mapping& m, std::string_view key, Duration& out,
-                   bool required = false) {
+bool read_duration(const Mapping& m, std::string_view key, Duration& out, bool required = false) {
     const json::value* v = required ? m.required(key) : m.get(key);
     if (!v) return false;
     if (!v->is_string()) {
@@ -585,8 +583,7 @@ Decoded decode_spec(const json::value& document) {
     Mapping root(d, document, "", {"apiVersion", "kind", "metadata", "spec"});
     if (!root.ok()) {
         out.errors = d.take_errors();
-        out.errors.front().reason +=
-            " (a service spec has apiVersion, kind, metadata and spec)";
+        out.errors.front().reason += " (a service spec has apiVersion, kind, metadata and spec)";
         return out;
     }
     std::string api_version;
@@ -647,8 +644,7 @@ Decoded decode_spec(const json::value& document) {
     for (std::size_t i = 0; i < spec.links.size(); ++i) {
         Link& link = spec.links[i];
         if (link_port_given[i]) continue;
-        if (const Microservice* to = spec.find_microservice(link.to);
-            to && to->ports.size() == 1) {
+        if (const Microservice* to = spec.find_microservice(link.to); to && to->ports.size() == 1) {
             link.port = to->ports.front().name;
         }
     }

@@ -188,7 +188,8 @@ json::object link(const Link& l) {
             if (!route.split.empty()) {
                 json::array split;
                 for (const auto& wv : route.split) {
-                    split.emplace_back(json::object{{"version", wv.version}, {"weight", wv.weight}});
+                    split.emplace_back(
+                        json::object{{"version", wv.version}, {"weight", wv.weight}});
                 }
                 r["split"] = std::move(split);
             }

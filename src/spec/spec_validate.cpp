@@ -34,13 +34,22 @@ constexpr std::array<int, 10> istio_reserved_ports = {15000, 15001, 15004, 15006
                                                       15009, 15020, 15021, 15053, 15090};
 
 // Envoy/Istio retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on).
-constexpr std::array<std::string_view, 16> retry_conditions = {
-    "5xx",           "gateway-error",          "reset",
-    "reset-before-request", "connect-failure", "envoy-ratelimited",
-    "retriable-4xx", "refused-stream",         "retriable-status-codes",
-    "retriable-headers", "http3-post-connect-failure", "cancelled",
-    "deadline-exceeded", "internal",           "resource-exhausted",
-    "unavailable"};
+constexpr std::array<std::string_view, 16> retry_conditions = {"5xx",
+                                                               "gateway-error",
+                                                               "reset",
+                                                               "reset-before-request",
+                                                               "connect-failure",
+                                                               "envoy-ratelimited",
+                                                               "retriable-4xx",
+                                                               "refused-stream",
+                                                               "retriable-status-codes",
+                                                               "retriable-headers",
+                                                               "http3-post-connect-failure",
+                                                               "cancelled",
+                                                               "deadline-exceeded",
+                                                               "internal",
+                                                               "resource-exhausted",
+                                                               "unavailable"};
 
 std::string format_number(double v) {
     char buf[64];
@@ -222,9 +231,9 @@ private:
             }
             if (port.number != 0) {
                 if (auto [it, inserted] = numbers.emplace(port.number, j); !inserted) {
-                    error(pp + ".number", "duplicate port number " +
-                                              std::to_string(port.number) + " (also " +
-                                              index_path(path + ".ports", it->second) + ")");
+                    error(pp + ".number", "duplicate port number " + std::to_string(port.number) +
+                                              " (also " + index_path(path + ".ports", it->second) +
+                                              ")");
                 }
             }
         }
@@ -279,7 +288,8 @@ private:
         if (const auto* http = std::get_if<HttpGetCheck>(&hc.probe)) {
             check_port(path + ".httpGet.port", http->port);
             if (http->path.empty() || http->path.front() != '/') {
-                error(path + ".httpGet.path", "must start with '/' (got " + quoted(http->path) + ")");
+                error(path + ".httpGet.path",
+                      "must start with '/' (got " + quoted(http->path) + ")");
             } else if (spec_detail::has_space_or_control(http->path)) {
                 error(path + ".httpGet.path", "must not contain white space or control characters");
             }
@@ -355,8 +365,8 @@ private:
                 auto r = spec_detail::parse_quantity(request);
                 auto l = spec_detail::parse_quantity(limit);
                 if (r && l && *r > *l) {
-                    error(rp + ".requests." + field, "the request " + request +
-                                                         " is above the limit " + limit);
+                    error(rp + ".requests." + field,
+                          "the request " + request + " is above the limit " + limit);
                 }
             };
             not_above("cpu", c.requests.cpu, c.limits.cpu);
@@ -428,18 +438,18 @@ private:
             const Microservice* from = endpoint(path + ".from", link.from);
             const Microservice* to = endpoint(path + ".to", link.to);
             if (from && to && from == to) {
-                error(path + ".to", "a microservice cannot link to itself (" + quoted(link.to) + ")");
+                error(path + ".to",
+                      "a microservice cannot link to itself (" + quoted(link.to) + ")");
             }
             const Port* port = nullptr;
             if (to) {
                 std::vector<std::string> port_names;
                 for (const Port& p : to->ports) port_names.push_back(p.name);
                 if (link.port.empty()) {
-                    error(path + ".port",
-                          to->ports.size() > 1
-                              ? "is required: microservice " + quoted(to->name) +
-                                    " has several ports (" + join(port_names) + ")"
-                              : std::string("is required"));
+                    error(path + ".port", to->ports.size() > 1
+                                              ? "is required: microservice " + quoted(to->name) +
+                                                    " has several ports (" + join(port_names) + ")"
+                                              : std::string("is required"));
                 } else if (port = to->find_port(link.port); !port) {
                     error(path + ".port", quoted(link.port) + " is not a port of microservice " +
                                               quoted(to->name) + " (ports: " + join(port_names) +
@@ -461,10 +471,9 @@ private:
     void link_policy(const Link& link, const std::string& path, const Microservice* to,
                      const Port* port) {
         const bool tcp = port && port->protocol == Protocol::tcp;
-        const std::string tcp_note =
-            tcp ? "HTTP only, but port " + quoted(port->name) + " of microservice " +
-                      quoted(to->name) + " is TCP"
-                : std::string();
+        const std::string tcp_note = tcp ? "HTTP only, but port " + quoted(port->name) +
+                                               " of microservice " + quoted(to->name) + " is TCP"
+                                         : std::string();
         if (link.timeout) {
             if (tcp) error(path + ".timeout", tcp_note);
             positive(path + ".timeout", *link.timeout);
@@ -474,8 +483,8 @@ private:
             const std::string rp = path + ".retries";
             if (tcp) error(rp, tcp_note);
             if (r.attempts < 0) {
-                error(rp + ".attempts", "must not be negative (got " +
-                                            std::to_string(r.attempts) + ")");
+                error(rp + ".attempts",
+                      "must not be negative (got " + std::to_string(r.attempts) + ")");
             }
             if (r.per_try_timeout) {
                 positive(rp + ".perTryTimeout", *r.per_try_timeout);
@@ -512,8 +521,9 @@ private:
             const Route& route = link.routes[j];
             const std::string rp = index_path(path + ".routes", j);
             if (!route.match && j + 1 < link.routes.size()) {
-                error(rp, "a route without a match takes all traffic, so it must be the last "
-                          "one (the routes after it would never apply)");
+                error(rp,
+                      "a route without a match takes all traffic, so it must be the last "
+                      "one (the routes after it would never apply)");
             }
             if (route.match) match(*route.match, rp + ".match", tcp ? tcp_note : std::string());
             split(route.split, rp + ".split", to);
@@ -562,8 +572,9 @@ private:
 
     void match(const RouteMatch& m, const std::string& path, const std::string& tcp_note) {
         if (!m.uri && m.headers.empty()) {
-            error(path, "an empty match matches everything: give uri or headers, or leave out "
-                        "match");
+            error(path,
+                  "an empty match matches everything: give uri or headers, or leave out "
+                  "match");
             return;
         }
         if (!tcp_note.empty()) error(path, tcp_note);
@@ -572,7 +583,8 @@ private:
             const std::string hp = member_path(path + ".headers", header);
             if (!spec_detail::is_lowercase_header_name(header)) {
                 std::string lower = header;
-                for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (char& c : lower)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 error(hp, spec_detail::is_lowercase_header_name(lower)
                               ? "header name " + quoted(header) + " must be lower case"
                               : invalid_name(header, "HTTP header name",
@@ -593,8 +605,8 @@ private:
             const std::string wp = index_path(path, k);
             version_ref(wp + ".version", to, wv.version);
             if (!wv.version.empty() && !seen.insert(wv.version).second) {
-                error(wp + ".version", "version " + quoted(wv.version) +
-                                           " appears more than once in this split");
+                error(wp + ".version",
+                      "version " + quoted(wv.version) + " appears more than once in this split");
             }
             if (wv.weight < 0 || wv.weight > 100) {
                 error(wp + ".weight", range_reason(0, 100, wv.weight));
@@ -613,6 +625,8 @@ private:
 
 }  // namespace
 
-std::vector<FieldError> validate(const ServiceSpec& spec) { return Validator(spec).run(); }
+std::vector<FieldError> validate(const ServiceSpec& spec) {
+    return Validator(spec).run();
+}
 
 }  // namespace meshorch

@@ -301,7 +301,8 @@ TEST(CapiSpec, RendersObservedVmsAsWorkloadEntries) {
     ASSERT_EQ(meshorch_spec_render(js.out(), shop_spec, "json", observed), MESHORCH_OK)
         << meshorch_error_last()->message;
     std::vector<std::string> entries;
-    for (const auto& m : js.json().as_array()) {
+    const json::value manifests = js.json();
+    for (const auto& m : manifests.as_array()) {
         if (m.at("kind").as_string() == "WorkloadEntry") {
             entries.emplace_back(m.at("metadata").at("name").as_string());
             EXPECT_EQ(m.at("metadata").at("namespace").as_string(), "shop");
@@ -378,7 +379,8 @@ TEST(CapiOptions, BadOptionsAreRefusedWithTheFieldNamed) {
     EXPECT_EQ(meshorch_orchestrator_create_sim(&o, &opts), MESHORCH_E_INVALID_ARGUMENT);
     EXPECT_EQ(o, nullptr);
     std::set<std::string> fields;
-    for (const auto& f : last_detail().at("fields").as_array()) {
+    const json::value detail = last_detail();
+    for (const auto& f : detail.at("fields").as_array()) {
         fields.insert(std::string(f.at("path").as_string()));
     }
     EXPECT_EQ(fields, (std::set<std::string>{"sim_fault_probability", "threads"}));
@@ -414,7 +416,8 @@ TEST(CapiRealBackends, ConfigIsCheckedThenUnsupported) {
     })";
     EXPECT_EQ(meshorch_orchestrator_create(&o, incomplete, nullptr), MESHORCH_E_INVALID_ARGUMENT);
     std::set<std::string> paths;
-    for (const auto& f : last_detail().at("fields").as_array()) {
+    const json::value detail = last_detail();
+    for (const auto& f : detail.at("fields").as_array()) {
         paths.insert(std::string(f.at("path").as_string()));
     }
     for (const char* p :
@@ -461,7 +464,7 @@ TEST(CapiSim, DeployReportsEventsAndStatusThenTerminateLeavesNothing) {
     auto s = status.json().as_object();
     EXPECT_EQ(s.at("name").as_string(), "shop");
     EXPECT_EQ(s.at("namespace").as_string(), "shop");
-    EXPECT_EQ(s.at("phase").as_string(), "ready");
+    EXPECT_EQ(s.at("phase").as_string(), "Ready");
     EXPECT_EQ(s.at("last_operation").at("id").as_string(), deploy_id);
     EXPECT_EQ(s.at("last_operation").at("state").as_string(), "Succeeded");
     EXPECT_GT(s.at("applied_objects").as_int64(), 0);
@@ -542,7 +545,8 @@ TEST(CapiSim, ReconfigureMovesTraffic) {
     expect_succeeds(reconf.get());
 
     bool found = false;
-    for (const auto& m : snapshot(orch.get()).at("objects").as_array()) {
+    const json::object world = snapshot(orch.get());
+    for (const auto& m : world.at("objects").as_array()) {
         if (m.at("kind").as_string() != "VirtualService") continue;
         if (m.at("metadata").at("name").as_string() != "cart") continue;
         found = true;

@@ -20,7 +20,7 @@ if grep -v '^meshorch_' "$tmp/exported" > "$tmp/foreign"; then
 fi
 
 # Every function the header declares is exported, and nothing else.
-tr '\n' ' ' < "$header" | grep -o 'MESHORCH_API [^;(]*(' \
+tr '\n' ' ' < "$header" | grep -o 'MESHORCH_API [^;(#]*[ *]meshorch_[a-z0-9_]*(' \
     | sed -E 's/.*[ *](meshorch_[a-z0-9_]+)\($/\1/' | sort -u > "$tmp/declared"
 if ! diff -u "$tmp/declared" "$tmp/exported"; then
     echo "FAIL: the exported symbols (+) differ from the header's functions (-)" >&2

@@ -50,8 +50,7 @@ bool same(const boost::json::value& a, const boost::json::value& b) {
             }
             return true;
         }
-        default:
-            return a == b;
+        default: return a == b;
     }
 }
 
@@ -76,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     auto docs = meshorch::parse_documents(text);
     if (!docs) {
-        if (docs.error().code != meshorch::Errc::parse_error) fail("bad code", docs.error().describe());
+        if (docs.error().code != meshorch::Errc::parse_error)
+            fail("bad code", docs.error().describe());
         return 0;
     }
     std::vector<boost::json::value> values;
@@ -97,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!all_finite(v) || !(v.is_object() || v.is_array())) continue;
         const std::string json = meshorch::to_pretty_json(v);
         auto again = meshorch::parse_document(json);
-        if (!again) fail("to_pretty_json output does not parse", again.error().describe() + "\n" + json);
+        if (!again)
+            fail("to_pretty_json output does not parse", again.error().describe() + "\n" + json);
         if (!same(v, again->value)) fail("JSON round trip changed a value", json);
     }
     return 0;

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (auto format : {meshorch::Format::yaml, meshorch::Format::json}) {
         const std::string dumped = meshorch::dump_spec(*spec, format);
         auto again = meshorch::load_spec(dumped);
-        if (!again) fail("dump_spec output does not load", again.error().describe() + "\n" + dumped);
+        if (!again)
+            fail("dump_spec output does not load", again.error().describe() + "\n" + dumped);
         if (!(*again == *spec)) fail("round trip changed the spec", dumped);
     }
     return 0;

@@ -272,7 +272,9 @@ void bind_orchestrator(py::module_& m) {
         .value("reconfiguring", ServicePhase::reconfiguring)
         .value("terminating", ServicePhase::terminating)
         .value("terminated", ServicePhase::terminated)
-        .value("failed", ServicePhase::failed);
+        .value("failed", ServicePhase::failed)
+        .def_property_readonly(
+            "label", [](ServicePhase p) { return to_string(p); }, "'Deploying', 'Ready', ...");
 
     py::class_<sim::VnfRecord>(m, "VnfRecord", "A VNF in the simulated VNF manager.")
         .def_readonly("id", &sim::VnfRecord::id)

@@ -368,7 +368,7 @@ MESHORCH_API void meshorch_operation_destroy(meshorch_operation *op);
 
 /* The status of one service as a JSON object:
  *   {"name": "bookinfo", "namespace": "bookinfo",
- *    "phase": "deploying" | "ready" | "reconfiguring" | "terminating" | "terminated" | "failed",
+ *    "phase": "Deploying" | "Ready" | "Reconfiguring" | "Terminating" | "Terminated" | "Failed",
  *    "last_operation": {"id": "...", "kind": "deploy", "state": "Succeeded"},
  *    "message": "why it failed, or what remains after a failed rollback",
  *    "applied_objects": 31,

@@ -16,8 +16,17 @@
 #include <thread>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
+
+namespace meshorch {
+// Readable gtest output for the engine's enums.
+inline void PrintTo(OperationState s, std::ostream* os) { *os << to_string(s); }
+inline void PrintTo(WorkloadState s, std::ostream* os) { *os << to_string(s); }
+inline void PrintTo(ServicePhase s, std::ostream* os) { *os << to_string(s); }
+inline void PrintTo(Errc c, std::ostream* os) { *os << to_string(c); }
+}  // namespace meshorch
 
 namespace meshorch::engine_test {
 
@@ -217,9 +226,8 @@ inline void expect_same_world(const sim::Snapshot& before, const sim::Snapshot& 
     auto b = after.objects.begin();
     for (; a != before.objects.end(); ++a, ++b) {
         EXPECT_EQ(a->first, b->first);
-        EXPECT_EQ(without_server_fields(a->second.manifest),
-                  without_server_fields(b->second.manifest))
-            << a->first.to_string();
+        EXPECT_EQ(boost::json::serialize(without_server_fields(a->second.manifest)),
+                  boost::json::serialize(without_server_fields(b->second.manifest)));
     }
     ASSERT_EQ(before.vnfs.size(), after.vnfs.size());
     for (std::size_t i = 0; i < before.vnfs.size(); ++i) {

@@ -47,7 +47,8 @@ TEST_F(EngineReconfigure, ChangingOneWeightIsExactlyOneClusterWrite) {
                                            OperationState::verifying,
                                            OperationState::succeeded}));
     // The new weight is in the cluster.
-    const Object* vs = find_object(h.world->snapshot(), "VirtualService", "shop", "cart");
+    const sim::Snapshot s = h.world->snapshot();
+    const Object* vs = find_object(s, "VirtualService", "shop", "cart");
     ASSERT_NE(vs, nullptr);
     EXPECT_NE(boost::json::serialize(vs->manifest).find("\"weight\":50"), std::string::npos);
 }

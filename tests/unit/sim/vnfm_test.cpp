@@ -293,7 +293,8 @@ TEST(SimVnfm, NeverBootsFaultLeavesVmsWithoutAddresses) {
     // Healing them (no server id: every VM that is down) brings them up.
     auto op = sim.heal(b, "");
     EXPECT_EQ(sim.wait_op(*op).state, LcmState::completed);
-    for (const auto& vm : sim.vnf(b)->vms) EXPECT_FALSE(vm.address.empty());
+    const auto healed = sim.vnf(b)->vms;
+    for (const auto& vm : healed) EXPECT_FALSE(vm.address.empty());
 }
 
 TEST(SimVnfm, AddressesAreNeverReusedWhileAllocated) {

@@ -230,7 +230,8 @@ TEST(ParseYaml, StreamOfDocuments) {
 }
 
 TEST(ParseJson, ParsesWithPositions) {
-    auto doc = parse_document("{\n  \"a\": [1, 2.5, \"x\"],\n  \"b\": {\"c\": null, \"d\": true}\n}\n");
+    auto doc =
+        parse_document("{\n  \"a\": [1, 2.5, \"x\"],\n  \"b\": {\"c\": null, \"d\": true}\n}\n");
     ASSERT_TRUE(doc.ok()) << doc.error().describe();
     EXPECT_EQ(doc->value, json_of(R"({"a": [1, 2.5, "x"], "b": {"c": null, "d": true}})"));
     EXPECT_TRUE(doc->value.at("a").at(0).is_int64());
@@ -308,7 +309,9 @@ TEST(ParseJson, DeepNestingIsRefused) {
 
 TEST(ParseDocument, ByteOrderMarkIsSkipped) {
     EXPECT_EQ(parse_ok("\xEF\xBB\xBF{\"a\": 1}"), json_of(R"({"a": 1})"));
-    EXPECT_EQ(parse_ok("\xEF\xBB\xBF" "a: 1\n"), json_of(R"({"a": 1})"));
+    EXPECT_EQ(parse_ok("\xEF\xBB\xBF"
+                       "a: 1\n"),
+              json_of(R"({"a": 1})"));
 }
 
 }  // namespace

@@ -60,6 +60,7 @@ TEST(ToYaml, ScalarsAtTheTopLevel) {
 }
 
 TEST(ToYaml, QuotesStringsThatWouldReadAsSomethingElse) {
+    // clang-format off
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"9080", "\"9080\""},   {"true", "\"true\""},     {"False", "\"False\""},
         {"null", "\"null\""},   {"~", "\"~\""},           {"", "\"\""},
@@ -75,25 +76,26 @@ TEST(ToYaml, QuotesStringsThatWouldReadAsSomethingElse) {
         {"%dir", "\"%dir\""},   {"|", "\"|\""},           {">", "\">\""},
         {"tab\there", "\"tab\\there\""},                  {"q\"uote", "\"q\\\"uote\""},
         {"back\\slash", "\"back\\\\slash\""},             {"\x01", "\"\\x01\""},
-        {"caf\xC3\xA9", "\"caf\xC3\xA9\""},               {"line\xE2\x80\xA8sep", "\"line\\Lsep\""},
+        {"caf\xC3\xA9", "\"caf\xC3\xA9\""},               {"line\xE2\x80\xA8sep", "\"line\\u2028sep\""},
     };
+    // clang-format on
     for (const auto& [in, out] : cases) {
         EXPECT_EQ(to_yaml(json::object{{"k", in}}), "k: " + out + "\n") << in;
     }
 }
 
 TEST(ToYaml, LeavesOrdinaryStringsPlain) {
-    for (std::string s : {"reviews", "docker.io/istio/examples-bookinfo-reviews-v2:1.20.1", "100m",
-                          "128Mi", "5xx,connect-failure", "/health", "hello world", "v1",
-                          "spiffe://cluster.local/ns/bookinfo/sa/reviews", "a-b_c.d",
-                          "nan", "e5"}) {
+    for (std::string s :
+         {"reviews", "docker.io/istio/examples-bookinfo-reviews-v2:1.20.1", "100m", "128Mi",
+          "5xx,connect-failure", "/health", "hello world", "v1",
+          "spiffe://cluster.local/ns/bookinfo/sa/reviews", "a-b_c.d", "nan", "e5"}) {
         EXPECT_EQ(to_yaml(json::object{{"k", s}}), "k: " + s + "\n") << s;
     }
 }
 
 TEST(ToYaml, QuotesKeysThatNeedIt) {
-    const json::value v = json::object{{"9080", 1}, {"true", 2}, {"app.kubernetes.io/name", 3},
-                                       {"", 4}, {"a: b", 5}};
+    const json::value v =
+        json::object{{"9080", 1}, {"true", 2}, {"app.kubernetes.io/name", 3}, {"", 4}, {"a: b", 5}};
     EXPECT_EQ(to_yaml(v),
               "\"9080\": 1\n\"true\": 2\napp.kubernetes.io/name: 3\n\"\": 4\n\"a: b\": 5\n");
     EXPECT_EQ(reparse(to_yaml(v)), v);
@@ -144,10 +146,21 @@ TEST(ToYaml, AwkwardMultiLineStringsFallBackToQuotes) {
 }
 
 TEST(ToYaml, NumbersReadBackWithTheirType) {
-    const json::value v = json::array{
-        0, -1, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(),
-        1.0, 0.1, -0.0, 1e300, 5e-324, 123456.789, std::numeric_limits<double>::infinity(),
-        -std::numeric_limits<double>::infinity(), true, false, nullptr};
+    const json::value v = json::array{0,
+                                      -1,
+                                      std::numeric_limits<std::int64_t>::min(),
+                                      std::numeric_limits<std::uint64_t>::max(),
+                                      1.0,
+                                      0.1,
+                                      -0.0,
+                                      1e300,
+                                      5e-324,
+                                      123456.789,
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      true,
+                                      false,
+                                      nullptr};
     const std::string text = to_yaml(v);
     EXPECT_NE(text.find("- 1.0\n"), std::string::npos) << text;
     EXPECT_NE(text.find("- .inf\n"), std::string::npos) << text;
@@ -163,19 +176,21 @@ TEST(ToYaml, NumbersReadBackWithTheirType) {
 
 TEST(ToYaml, RoundTripsTrickyStrings) {
     json::array strings;
-    for (const std::string& s : std::vector<std::string>{"", " ", "-1", "+1", "0o17", "0b101", ".5", "1.", "NULL", "Yes", "ON",
-                          "~x", "x~", "a:b", "a:", ":a", "a,b", "[", "]", "{", "}", "?", "? x",
-                          "---", "...", "--- x", "\"", "'", "\\", "#", "a#b", "=", "<<", "é",
-                          "\xEF\xBB\xBF" "bom", "\x7f", std::string("nul\0byte", 8), "a\nb",
-                          "a\n", "\n", "\n\n", "1:2:3", "1e", "e1", "0x", "0xG", ".", "..",
-                          "12e", "1_0.5", "2001-12-14t21:59:43.10-05:00"}) {
-        strings.emplace_back(s);
-    }
+    // clang-format off
+    const std::vector<std::string> tricky = {
+        "", " ", "-1", "+1", "0o17", "0b101", ".5", "1.", "NULL", "Yes", "ON", "~x", "x~", "a:b",
+        "a:", ":a", "a,b", "[", "]", "{", "}", "?", "? x", "---", "...", "--- x", "\"", "'", "\\",
+        "#", "a#b", "=", "<<", "\xC3\xA9", "\xEF\xBB\xBF" "bom", "nel\xC2\x85", "nbsp\xC2\xA0",
+        "ls\xE2\x80\xA8", "\x7f", std::string("nul\0byte", 8), "a\nb", "a\n", "\n", "\n\n",
+        "1:2:3", "1e", "e1", "0x", "0xG", ".", "..", "12e", "1_0.5", "2001-12-14t21:59:43.10-05:00"};
+    // clang-format on
+    for (const std::string& s : tricky) strings.emplace_back(s);
     const json::value v = json::object{{"strings", strings}, {"keys", [&] {
-        json::object o;
-        for (const auto& s : strings) o[s.as_string()] = 1;
-        return o;
-    }()}};
+                                                                  json::object o;
+                                                                  for (const auto& s : strings)
+                                                                      o[s.as_string()] = 1;
+                                                                  return o;
+                                                              }()}};
     EXPECT_EQ(reparse(to_yaml(v)), v) << to_yaml(v);
 }
 
@@ -192,8 +207,21 @@ TEST(ToYamlStream, JoinsDocumentsWithSeparators) {
     EXPECT_EQ(to_yaml_stream({}), "");
 }
 
+TEST(ToYamlStream, StreamStartingWithAnEmptyCollectionStaysYaml) {
+    const std::vector<json::value> docs = {json::array{}, json::value("x")};
+    const std::string text = to_yaml_stream(docs);
+    EXPECT_EQ(text, "---\n[]\n---\nx\n");
+    auto back = parse_documents(text);
+    ASSERT_TRUE(back.ok()) << back.error().describe();
+    ASSERT_EQ(back->size(), 2u);
+    EXPECT_EQ((*back)[0].value, docs[0]);
+    EXPECT_EQ((*back)[1].value, docs[1]);
+    EXPECT_EQ(to_yaml_stream({json::object{}}), "{}\n");
+}
+
 TEST(ToPrettyJson, IndentsAndKeepsOrder) {
-    const json::value v = json_of(R"({"b": [1, {"x": "y\n\"z\""}], "a": {}, "c": [], "d": 1.0, "e": null})");
+    const json::value v =
+        json_of(R"({"b": [1, {"x": "y\n\"z\""}], "a": {}, "c": [], "d": 1.0, "e": null})");
     EXPECT_EQ(to_pretty_json(v),
               "{\n"
               "  \"b\": [\n"

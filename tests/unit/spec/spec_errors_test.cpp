@@ -22,7 +22,9 @@ struct Case {
     std::vector<Expected> errors;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 std::vector<Case> cases() {
     using V = json::value;
@@ -31,6 +33,7 @@ std::vector<Case> cases() {
     const std::string ms2 = "/spec/microservices/2";
     const std::string l0 = "/spec/links/0";
     const std::string l1 = "/spec/links/1";
+    // clang-format off
     return {
         // ---- envelope and metadata ----
         {"wrong_api_version", [](V& d) { set_at(d, "/apiVersion", "meshorch.io/v1"); },
@@ -276,6 +279,7 @@ std::vector<Case> cases() {
           {"spec.microservices[0].versions[0].container.replicas", "expected an integer, found a string"},
           {"spec.links[0].fault.abort.httpStatus", "must be between 200 and 599 (got 99)"}}},
     };
+    // clang-format on
 }
 
 class SpecErrors : public ::testing::TestWithParam<Case> {};
@@ -305,7 +309,9 @@ TEST_P(SpecErrors, ReportsEveryErrorWithItsPath) {
 INSTANTIATE_TEST_SUITE_P(Table, SpecErrors, ::testing::ValuesIn(cases()),
                          [](const auto& p) { return p.param.name; });
 
-TEST(SpecErrors, TableHasAtLeast45Cases) { EXPECT_GE(cases().size(), 45u); }
+TEST(SpecErrors, TableHasAtLeast45Cases) {
+    EXPECT_GE(cases().size(), 45u);
+}
 
 TEST(SpecErrors, BaseSpecIsValid) {
     auto spec = load_spec(to_yaml(base_document()));

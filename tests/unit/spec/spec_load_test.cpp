@@ -28,7 +28,8 @@ TEST(LoadSpec, BuildsTheModel) {
     ASSERT_EQ(frontend.ports.size(), 1u);
     EXPECT_EQ(frontend.ports[0], (Port{"http", 8080, Protocol::http}));  // protocol defaults
     ASSERT_TRUE(frontend.health_check);
-    EXPECT_EQ(std::get<HttpGetCheck>(frontend.health_check->probe), (HttpGetCheck{"/healthz", 8080}));
+    EXPECT_EQ(std::get<HttpGetCheck>(frontend.health_check->probe),
+              (HttpGetCheck{"/healthz", 8080}));
     EXPECT_EQ(frontend.health_check->period, 10s);
     const auto& c = std::get<ContainerWorkload>(frontend.versions[0].workload);
     EXPECT_EQ(c.replicas, 2);
@@ -57,8 +58,7 @@ TEST(LoadSpec, BuildsTheModel) {
     ASSERT_EQ(l0.routes.size(), 2u);
     EXPECT_EQ(l0.routes[0].match->headers.at("end-user"), (StringMatch{MatchKind::exact, "jason"}));
     EXPECT_EQ(l0.routes[0].match->uri, (StringMatch{MatchKind::prefix, "/api"}));
-    EXPECT_EQ(l0.routes[1].split,
-              (std::vector<WeightedVersion>{{"v1", 90}, {"v2", 10}}));
+    EXPECT_EQ(l0.routes[1].split, (std::vector<WeightedVersion>{{"v1", 90}, {"v2", 10}}));
     EXPECT_FALSE(l0.routes[1].match);
     EXPECT_EQ(spec->links[1].port, "tcp-db");  // the only port of db
 }
@@ -98,9 +98,9 @@ spec:
     ASSERT_EQ(e.fields.size(), 3u) << e.describe();
     EXPECT_EQ(e.fields[0], (FieldError{"spec.microservices[0].ports[0].number",
                                        "must be between 1 and 65535 (got 99999)", 10, 7}));
-    EXPECT_EQ(e.fields[1], (FieldError{"spec.microservices[0].versions[0].container.replica",
-                                       "unknown field \"replica\" (did you mean \"replicas\"?)",
-                                       15, 9}));
+    EXPECT_EQ(e.fields[1],
+              (FieldError{"spec.microservices[0].versions[0].container.replica",
+                          "unknown field \"replica\" (did you mean \"replicas\"?)", 15, 9}));
     // A missing field is placed at its parent.
     EXPECT_EQ(e.fields[2], (FieldError{"spec.microservices[0].versions[0].vnf.flavourId",
                                        "is required", 16, 7}));
@@ -220,13 +220,12 @@ TEST_P(Samples, RoundTripYamlAndJson) {
     EXPECT_EQ(spec_to_json(*spec), parse_document(dump_spec(*spec, Format::json))->value);
 }
 
-INSTANTIATE_TEST_SUITE_P(ExampleSpecs, Samples, ::testing::ValuesIn(samples),
-                         [](const auto& p) {
-                             std::string name = p.param;
-                             name = name.substr(0, name.find('.'));
-                             for (char& c : name) c = c == '-' ? '_' : c;
-                             return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(ExampleSpecs, Samples, ::testing::ValuesIn(samples), [](const auto& p) {
+    std::string name = p.param;
+    name = name.substr(0, name.find('.'));
+    for (char& c : name) c = c == '-' ? '_' : c;
+    return name;
+});
 
 TEST(Samples, HybridBookinfoHasTheDocumentedShape) {
     auto spec = load_spec_file(sample_path("bookinfo-hybrid.yaml"));
@@ -249,8 +248,7 @@ TEST(Samples, HybridBookinfoHasTheDocumentedShape) {
     EXPECT_EQ(to_reviews.routes[0].match->headers.at("end-user"),
               (StringMatch{MatchKind::exact, "jason"}));
     EXPECT_EQ(to_reviews.routes[0].split, (std::vector<WeightedVersion>{{"v2", 100}}));
-    EXPECT_EQ(to_reviews.routes[1].split,
-              (std::vector<WeightedVersion>{{"v1", 90}, {"v3", 10}}));
+    EXPECT_EQ(to_reviews.routes[1].split, (std::vector<WeightedVersion>{{"v1", 90}, {"v3", 10}}));
     EXPECT_TRUE(to_reviews.timeout);
     EXPECT_TRUE(to_reviews.retries);
 }
@@ -273,7 +271,8 @@ TEST(DumpSpec, RoundTripsEveryField) {
     s.microservices[1].health_check = exec;
     s.microservices[1].traffic_policy.connection_pool = ConnectionPool{1, 1ms, 2, 3, 0, 0};
     s.microservices[1].versions[0].vnf.extra_params =
-        json::object{{"n", 1.25}, {"list", json::array{1, "2", nullptr, true}},
+        json::object{{"n", 1.25},
+                     {"list", json::array{1, "2", nullptr, true}},
                      {"nested", json::object{{"k", "null"}}}};
     auto& c = std::get<ContainerWorkload>(s.microservices[0].versions[0].workload);
     c.limits.cpu.clear();
@@ -286,7 +285,8 @@ TEST(DumpSpec, RoundTripsEveryField) {
     l.routes[0].match->uri = StringMatch{MatchKind::regex, "^/api/v[0-9]+$"};
     l.routes[0].match->headers["x-canary"] = StringMatch{MatchKind::prefix, "yes"};
     l.routes[1].split = {{"v1", 0}, {"v2", 100}};
-    ASSERT_TRUE(validate(s).empty()) << validate(s).front().path << ": " << validate(s).front().reason;
+    ASSERT_TRUE(validate(s).empty())
+        << validate(s).front().path << ": " << validate(s).front().reason;
     for (Format format : {Format::yaml, Format::json}) {
         auto again = load_spec(dump_spec(s, format));
         ASSERT_TRUE(again.ok()) << again.error().describe() << dump_spec(s, format);
@@ -299,8 +299,9 @@ TEST(DumpSpec, WritesEveryFieldExplicitly) {
     ASSERT_TRUE(spec.ok());
     const json::value doc = spec_to_json(*spec);
     EXPECT_EQ(doc.at_pointer("/metadata/namespace"), json::value("shop"));
-    EXPECT_EQ(doc.at_pointer("/spec/mesh"),
-              json_of(R"({"mtls": "STRICT", "defaultDeny": true, "trustDomain": "cluster.local"})"));
+    EXPECT_EQ(
+        doc.at_pointer("/spec/mesh"),
+        json_of(R"({"mtls": "STRICT", "defaultDeny": true, "trustDomain": "cluster.local"})"));
     EXPECT_EQ(doc.at_pointer("/spec/microservices/0/ports/0"),
               json_of(R"({"name": "http", "number": 8080, "protocol": "HTTP"})"));
     EXPECT_EQ(doc.at_pointer("/spec/microservices/0/healthCheck"),
@@ -319,11 +320,11 @@ TEST(Duration, ParsesUnitsDecimalsAndSums) {
         const char* text;
         std::int64_t ms;
     };
-    for (const Case& c : {Case{"10s", 10000}, Case{"500ms", 500}, Case{"1m", 60000},
-                          Case{"1h", 3600000}, Case{"1.5s", 1500}, Case{"0.25s", 250},
-                          Case{".5s", 500}, Case{"1m30s", 90000}, Case{"1h1m1s1ms", 3661001},
-                          Case{"0s", 0}, Case{"0.001s", 1}, Case{"1.5000s", 1500},
-                          Case{"0.5m", 30000}, Case{"0.0001h", 360}}) {
+    for (const Case& c :
+         {Case{"10s", 10000}, Case{"500ms", 500}, Case{"1m", 60000}, Case{"1h", 3600000},
+          Case{"1.5s", 1500}, Case{"0.25s", 250}, Case{".5s", 500}, Case{"1m30s", 90000},
+          Case{"1h1m1s1ms", 3661001}, Case{"0s", 0}, Case{"0.001s", 1}, Case{"1.5000s", 1500},
+          Case{"0.5m", 30000}, Case{"0.0001h", 360}}) {
         Duration d{-1};
         std::string why;
         ASSERT_TRUE(spec_detail::parse_duration(c.text, d, why)) << c.text << ": " << why;
@@ -332,9 +333,9 @@ TEST(Duration, ParsesUnitsDecimalsAndSums) {
 }
 
 TEST(Duration, RefusesBadText) {
-    for (const char* text : {"", "10", "s", "-1s", "+1s", "1.s", "1.5", "10 s", "10sec", "5us",
-                             "1ns", "0.5ms", "1.0001s", "1e3s", "99999999999999999999h",
-                             "2562047788015216h", "1s-"}) {
+    for (const char* text :
+         {"", "10", "s", "-1s", "+1s", "1.s", "1.5", "10 s", "10sec", "5us", "1ns", "0.5ms",
+          "1.0001s", "1e3s", "99999999999999999999h", "2562047788015216h", "1s-"}) {
         Duration d{0};
         std::string why;
         EXPECT_FALSE(spec_detail::parse_duration(text, d, why)) << text;
@@ -349,12 +350,12 @@ TEST(Duration, FormatsCanonically) {
     EXPECT_EQ(spec_detail::format_duration(1500ms), "1.5s");
     EXPECT_EQ(spec_detail::format_duration(1001ms), "1.001s");
     EXPECT_EQ(spec_detail::format_duration(2min), "120s");
-    for (std::int64_t ms : {0LL, 1LL, 999LL, 1000LL, 1001LL, 1010LL, 59999LL, 3600000LL,
-                            123456789LL}) {
+    for (std::int64_t ms :
+         {0LL, 1LL, 999LL, 1000LL, 1001LL, 1010LL, 59999LL, 3600000LL, 123456789LL}) {
         Duration back{-1};
         std::string why;
-        ASSERT_TRUE(spec_detail::parse_duration(spec_detail::format_duration(Duration(ms)), back,
-                                                why));
+        ASSERT_TRUE(
+            spec_detail::parse_duration(spec_detail::format_duration(Duration(ms)), back, why));
         EXPECT_EQ(back.count(), ms);
     }
 }

@@ -133,7 +133,9 @@ inline void erase_at(boost::json::value& doc, std::string_view pointer) {
     }
 }
 
-inline boost::json::value json_of(std::string_view text) { return boost::json::parse(text); }
+inline boost::json::value json_of(std::string_view text) {
+    return boost::json::parse(text);
+}
 
 inline std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
