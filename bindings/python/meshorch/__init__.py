@@ -177,6 +177,7 @@ class EventStream:
 
     @property
     def closed(self) -> bool:
+        """True once close() was called."""
         return self._closed.is_set()
 
     def __enter__(self) -> "EventStream":

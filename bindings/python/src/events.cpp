@@ -93,9 +93,10 @@ void bind_events(py::module_& m) {
                  return WorkloadId{std::move(microservice), std::move(version), instance};
              }),
              py::arg("microservice"), py::arg("version"), py::arg("instance") = 0)
-        .def_readonly("microservice", &WorkloadId::microservice)
-        .def_readonly("version", &WorkloadId::version)
-        .def_readonly("instance", &WorkloadId::instance)
+        .def_readonly("microservice", &WorkloadId::microservice, "Microservice name.")
+        .def_readonly("version", &WorkloadId::version, "Version name.")
+        .def_readonly("instance", &WorkloadId::instance,
+                      "VM index within the version; 0 for containers.")
         .def(py::self == py::self)
         .def(py::self < py::self)
         .def("__hash__",
@@ -122,8 +123,8 @@ void bind_events(py::module_& m) {
                                            py::arg("tz") = dt.attr("timezone").attr("utc"));
             },
             "When, as a timezone-aware datetime (UTC).")
-        .def_readonly("operation_id", &Event::operation_id)
-        .def_readonly("service", &Event::service)
+        .def_readonly("operation_id", &Event::operation_id, "Id of the operation it belongs to.")
+        .def_readonly("service", &Event::service, "Name of the service.")
         .def_readonly("operation_kind", &Event::operation_kind, "OperationKind")
         .def_readonly("operation_state", &Event::operation_state,
                       "OperationState: the operation's state at the event")

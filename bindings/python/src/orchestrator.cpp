@@ -277,29 +277,31 @@ void bind_orchestrator(py::module_& m) {
             "label", [](ServicePhase p) { return to_string(p); }, "'Deploying', 'Ready', ...");
 
     py::class_<sim::VnfRecord>(m, "VnfRecord", "A VNF in the simulated VNF manager.")
-        .def_readonly("id", &sim::VnfRecord::id)
-        .def_readonly("name", &sim::VnfRecord::name)
-        .def_readonly("substrate", &sim::VnfRecord::substrate)
-        .def_readonly("instantiated", &sim::VnfRecord::instantiated)
-        .def_readonly("instances", &sim::VnfRecord::instances)
+        .def_readonly("id", &sim::VnfRecord::id, "VNF instance id.")
+        .def_readonly("name", &sim::VnfRecord::name,
+                      "VNF name: <service>-<microservice>-<version>.")
+        .def_readonly("substrate", &sim::VnfRecord::substrate, "Substrate: vm or container.")
+        .def_readonly("instantiated", &sim::VnfRecord::instantiated, "True once instantiated.")
+        .def_readonly("instances", &sim::VnfRecord::instances, "VMs or pod replicas.")
         .def("__repr__", [](const sim::VnfRecord& v) {
             return "<VnfRecord " + v.name + " (" + v.id + "): " + to_string(v.substrate) + " x" +
                    std::to_string(v.instances) + (v.instantiated ? ", instantiated" : "") + ">";
         });
     py::class_<sim::PodRecord>(m, "PodRecord", "A pod in the simulated cluster.")
-        .def_readonly("namespace", &sim::PodRecord::namespace_)
-        .def_readonly("name", &sim::PodRecord::name)
-        .def_readonly("labels", &sim::PodRecord::labels)
-        .def_readonly("ready", &sim::PodRecord::ready)
-        .def_readonly("has_proxy", &sim::PodRecord::has_proxy)
+        .def_readonly("namespace", &sim::PodRecord::namespace_, "Kubernetes namespace.")
+        .def_readonly("name", &sim::PodRecord::name, "Pod name.")
+        .def_readonly("labels", &sim::PodRecord::labels, "Pod labels (app, version...).")
+        .def_readonly("ready", &sim::PodRecord::ready, "True when the pod is ready.")
+        .def_readonly("has_proxy", &sim::PodRecord::has_proxy,
+                      "True when it carries an istio-proxy.")
         .def("__repr__", [](const sim::PodRecord& p) {
             return "<PodRecord " + p.namespace_ + "/" + p.name + (p.ready ? " ready" : "") +
                    (p.has_proxy ? " +proxy" : "") + ">";
         });
     py::class_<sim::ProxyRecord>(m, "ProxyRecord", "An Istio proxy injected on a simulated VM.")
-        .def_readonly("vm", &sim::ProxyRecord::vm)
-        .def_readonly("microservice", &sim::ProxyRecord::microservice)
-        .def_readonly("version", &sim::ProxyRecord::version)
+        .def_readonly("vm", &sim::ProxyRecord::vm, "The VM (VmInstance).")
+        .def_readonly("microservice", &sim::ProxyRecord::microservice, "Microservice of the VM.")
+        .def_readonly("version", &sim::ProxyRecord::version, "Version of the VM.")
         .def_property_readonly(
             "bundle", [](const sim::ProxyRecord& p) { return p.bundle.files; },
             "The bootstrap files delivered to the VM: {file name: content}.")
@@ -445,13 +447,17 @@ void bind_orchestrator(py::module_& m) {
     // ---- status ----
     py::class_<WorkloadStatus>(m, "WorkloadStatus", "The state of one workload of a service.")
         .def_readonly("id", &WorkloadStatus::id, "WorkloadId")
-        .def_property_readonly("microservice",
-                               [](const WorkloadStatus& w) { return w.id.microservice; })
-        .def_property_readonly("version", [](const WorkloadStatus& w) { return w.id.version; })
-        .def_property_readonly("instance", [](const WorkloadStatus& w) { return w.id.instance; })
+        .def_property_readonly(
+            "microservice", [](const WorkloadStatus& w) { return w.id.microservice; },
+            "Microservice name.")
+        .def_property_readonly(
+            "version", [](const WorkloadStatus& w) { return w.id.version; }, "Version name.")
+        .def_property_readonly(
+            "instance", [](const WorkloadStatus& w) { return w.id.instance; },
+            "VM index; 0 for containers.")
         .def_readonly("substrate", &WorkloadStatus::substrate, "Substrate")
         .def_readonly("state", &WorkloadStatus::state, "WorkloadState")
-        .def_readonly("vnf_id", &WorkloadStatus::vnf_id)
+        .def_readonly("vnf_id", &WorkloadStatus::vnf_id, "VNF instance id.")
         .def_readonly("server_id", &WorkloadStatus::server_id, "VMs: the server id")
         .def_readonly("address", &WorkloadStatus::address, "VMs: the address")
         .def_readonly("message", &WorkloadStatus::message, "why it failed")
@@ -466,12 +472,15 @@ void bind_orchestrator(py::module_& m) {
         .attr("__hash__") = py::none();
 
     py::class_<ServiceStatus>(m, "ServiceStatus", "Where a service stands, workload by workload.")
-        .def_readonly("name", &ServiceStatus::name)
-        .def_readonly("namespace", &ServiceStatus::namespace_)
+        .def_readonly("name", &ServiceStatus::name, "Service name.")
+        .def_readonly("namespace", &ServiceStatus::namespace_, "Kubernetes namespace.")
         .def_readonly("phase", &ServiceStatus::phase, "ServicePhase")
-        .def_readonly("last_operation_id", &ServiceStatus::last_operation_id)
-        .def_readonly("last_operation_kind", &ServiceStatus::last_operation_kind)
-        .def_readonly("last_operation_state", &ServiceStatus::last_operation_state)
+        .def_readonly("last_operation_id", &ServiceStatus::last_operation_id,
+                      "Id of the latest operation.")
+        .def_readonly("last_operation_kind", &ServiceStatus::last_operation_kind,
+                      "OperationKind of the latest operation.")
+        .def_readonly("last_operation_state", &ServiceStatus::last_operation_state,
+                      "OperationState of the latest operation.")
         .def_readonly("message", &ServiceStatus::message,
                       "why it failed, what remains after a failed rollback")
         .def_readonly("workloads", &ServiceStatus::workloads, "list of WorkloadStatus")
@@ -493,10 +502,13 @@ void bind_orchestrator(py::module_& m) {
     py::class_<Operation>(m, "Operation",
                           "A running or finished deploy / reconfigure / terminate / heal. Await "
                           "it in asyncio code (await op), or wait() / result() from threads.")
-        .def_property_readonly("id", [](const Operation& op) { return op.id(); })
+        .def_property_readonly(
+            "id", [](const Operation& op) { return op.id(); }, "Unique operation id.")
         .def_property_readonly(
             "kind", [](const Operation& op) { return op.kind(); }, "OperationKind")
-        .def_property_readonly("service", [](const Operation& op) { return op.service(); })
+        .def_property_readonly(
+            "service", [](const Operation& op) { return op.service(); },
+            "Name of the service it acts on.")
         .def_property_readonly("state", &state_of, "The current OperationState.")
         .def_property_readonly(
             "done",
@@ -557,8 +569,8 @@ void bind_orchestrator(py::module_& m) {
     py::class_<PySubscription>(m, "Subscription",
                                "A registered event callback; cancel() (or leaving a with block) "
                                "stops it.")
-        .def_property_readonly("id", &PySubscription::id)
-        .def_property_readonly("active", &PySubscription::active)
+        .def_property_readonly("id", &PySubscription::id, "The subscription id.")
+        .def_property_readonly("active", &PySubscription::active, "False once cancelled.")
         .def("cancel", &PySubscription::cancel,
              "Stops the callback: once this returns it is not called again. Idempotent.")
         .def("__enter__", [](py::object self) { return self; })
@@ -715,7 +727,7 @@ void bind_orchestrator(py::module_& m) {
         .def("close", &PyOrchestrator::close,
              "Cancels running operations, waits for them to roll back, and releases the "
              "backends. Idempotent; later calls raise InvalidArgumentError.")
-        .def_property_readonly("closed", &PyOrchestrator::closed)
+        .def_property_readonly("closed", &PyOrchestrator::closed, "True after close().")
         .def("__enter__", [](py::object self) { return self; })
         .def("__exit__",
              [](PyOrchestrator& o, py::handle, py::handle, py::handle) {

@@ -185,12 +185,9 @@ TEST(ToYaml, RoundTripsTrickyStrings) {
         "1:2:3", "1e", "e1", "0x", "0xG", ".", "..", "12e", "1_0.5", "2001-12-14t21:59:43.10-05:00"};
     // clang-format on
     for (const std::string& s : tricky) strings.emplace_back(s);
-    const json::value v = json::object{{"strings", strings}, {"keys", [&] {
-                                                                  json::object o;
-                                                                  for (const auto& s : strings)
-                                                                      o[s.as_string()] = 1;
-                                                                  return o;
-                                                              }()}};
+    json::object keys;
+    for (const auto& s : strings) keys[s.as_string()] = 1;
+    const json::value v = json::object{{"strings", strings}, {"keys", keys}};
     EXPECT_EQ(reparse(to_yaml(v)), v) << to_yaml(v);
 }
 
