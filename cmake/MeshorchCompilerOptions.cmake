@@ -15,7 +15,7 @@ if(MESHORCH_WARNINGS_AS_ERRORS)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # GCC 12 reports false positives in Boost.JSON and std::variant code at -O2.
-  target_compile_options(meshorch_warnings INTERFACE -Wno-maybe-uninitialized -Wno-restrict
+  target_compile_options(meshorch_warnings INTERFACE -Wno-maybe-uninitialized -Wno-restrict -Wno-tsan
                          -Wno-null-dereference)
 endif()
 

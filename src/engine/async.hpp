@@ -92,7 +92,8 @@ public:
 
     static std::shared_ptr<Completion> create(const std::shared_ptr<Registry>& registry,
                                               Handler handler, Executor executor) {
-        auto c = std::shared_ptr<Completion>(new Completion(std::move(handler), std::move(executor)));
+        auto c =
+            std::shared_ptr<Completion>(new Completion(std::move(handler), std::move(executor)));
         c->registry_ = registry;
         c->id_ = registry->add(c);
         return c;
@@ -205,8 +206,8 @@ public:
         if (now) co_return Permit(this);
         // Queue up; release() hands its permit over. (The check above and the enqueue below are
         // not atomic, so enqueue re-checks under the lock.)
-        auto granted_task = wait_for_completion<Ok>(
-            std::move(registry), [this](std::shared_ptr<Completion<Ok>> c) {
+        auto granted_task =
+            wait_for_completion<Ok>(std::move(registry), [this](std::shared_ptr<Completion<Ok>> c) {
                 bool granted_now = false;
                 {
                     std::lock_guard lock(mutex_);
@@ -271,8 +272,8 @@ inline Task<bool> sleep_until(Clock::time_point when, CancelToken token) {
 // by call_grace is answered with Errc::timeout (Errc::cancelled) by the engine itself; its late
 // answer is dropped.
 template <class T, class Start>
-Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend,
-                          CallContext ctx, Start start) {
+Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend, CallContext ctx,
+                          Start start) {
     Semaphore::Permit permit = co_await backend.acquire(registry);
     if (ctx.cancel.cancelled()) co_return make_error(Errc::cancelled, "cancelled");
     if (Clock::now() >= ctx.deadline) co_return make_error(Errc::timeout, "deadline passed");
@@ -280,36 +281,35 @@ Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend
     auto executor = co_await asio::this_coro::executor;
     auto timer = std::make_shared<asio::steady_timer>(std::move(executor));
     std::uint64_t registration = 0;
-    auto result_task = wait_for_completion<T>(
-        registry, [&](std::shared_ptr<Completion<T>> c) {
-            std::weak_ptr<Completion<T>> weak = c;
-            auto arm = [weak](asio::steady_timer& t, Clock::time_point when, Errc code) {
-                t.expires_at(when);
-                t.async_wait([weak, code](boost::system::error_code ec) {
-                    if (ec) return;
-                    if (auto c2 = weak.lock()) {
-                        c2->complete(make_error(code, code == Errc::timeout
-                                                          ? "no answer before the deadline"
-                                                          : "cancelled"));
+    auto result_task = wait_for_completion<T>(registry, [&](std::shared_ptr<Completion<T>> c) {
+        std::weak_ptr<Completion<T>> weak = c;
+        auto arm = [weak](asio::steady_timer& t, Clock::time_point when, Errc code) {
+            t.expires_at(when);
+            t.async_wait([weak, code](boost::system::error_code ec) {
+                if (ec) return;
+                if (auto c2 = weak.lock()) {
+                    c2->complete(make_error(code, code == Errc::timeout
+                                                      ? "no answer before the deadline"
+                                                      : "cancelled"));
+                }
+            });
+        };
+        if (ctx.deadline < Clock::time_point::max() - call_grace) {
+            arm(*timer, ctx.deadline + call_grace, Errc::timeout);
+        }
+        // As in sleep_until: no executor in a callback that may outlive the io_context.
+        registration =
+            ctx.cancel.on_cancel([arm, weak_timer = std::weak_ptr<asio::steady_timer>(timer)] {
+                auto t = weak_timer.lock();
+                if (!t) return;
+                asio::post(t->get_executor(), [arm, weak_timer] {
+                    if (auto t2 = weak_timer.lock()) {
+                        arm(*t2, Clock::now() + call_grace, Errc::cancelled);
                     }
                 });
-            };
-            if (ctx.deadline < Clock::time_point::max() - call_grace) {
-                arm(*timer, ctx.deadline + call_grace, Errc::timeout);
-            }
-            // As in sleep_until: no executor in a callback that may outlive the io_context.
-            registration = ctx.cancel.on_cancel(
-                [arm, weak_timer = std::weak_ptr<asio::steady_timer>(timer)] {
-                    auto t = weak_timer.lock();
-                    if (!t) return;
-                    asio::post(t->get_executor(), [arm, weak_timer] {
-                        if (auto t2 = weak_timer.lock()) {
-                            arm(*t2, Clock::now() + call_grace, Errc::cancelled);
-                        }
-                    });
-                });
-            start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
-        });
+            });
+        start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
+    });
     Result<T> result = co_await std::move(result_task);
     ctx.cancel.forget(registration);
     timer->cancel();
@@ -335,7 +335,8 @@ inline Task<void> join_child(std::function<Task<Status>()> task, std::shared_ptr
         Status s = co_await task();
         result.emplace(std::move(s));
     } catch (const std::exception& e) {
-        result.emplace(make_error(Errc::internal, std::string("unexpected exception: ") + e.what()));
+        result.emplace(
+            make_error(Errc::internal, std::string("unexpected exception: ") + e.what()));
     }
     if (!result->ok() && result->error().code != Errc::cancelled && state->stop) {
         state->stop->cancel();
@@ -356,13 +357,12 @@ inline Task<std::vector<Status>> run_all(std::shared_ptr<Registry> registry,
     state->results.resize(tasks.size());
     state->remaining = tasks.size();
     state->stop = std::move(stop);
-    auto all_task = wait_for_completion<Ok>(
-        registry, [&](std::shared_ptr<Completion<Ok>> c) {
-            state->done = std::move(c);
-            for (std::size_t i = 0; i < tasks.size(); ++i) {
-                asio::co_spawn(executor, detail::join_child(tasks[i], state, i), asio::detached);
-            }
-        });
+    auto all_task = wait_for_completion<Ok>(registry, [&](std::shared_ptr<Completion<Ok>> c) {
+        state->done = std::move(c);
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            asio::co_spawn(executor, detail::join_child(tasks[i], state, i), asio::detached);
+        }
+    });
     Result<Ok> all = co_await std::move(all_task);
     (void)all;
     state->done.reset();

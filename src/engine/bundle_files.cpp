@@ -4,8 +4,8 @@
 
 namespace meshorch::engine {
 
-Result<VmBundle> build_vm_bundle(const ServiceSpec& spec, const Microservice& ms,
-                                 const Version& v, const VmInstance& vm, const std::string& token,
+Result<VmBundle> build_vm_bundle(const ServiceSpec& spec, const Microservice& ms, const Version& v,
+                                 const VmInstance& vm, const std::string& token,
                                  const std::string& root_cert, const OrchestratorOptions& options) {
     VmBundleInputs in;
     in.istiod_address = options.istiod_address;

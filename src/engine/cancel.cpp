@@ -42,7 +42,9 @@ void CancelToken::forget(std::uint64_t id) const {
 
 CancelSource::CancelSource() : state_(std::make_shared<CancelToken::State>()) {}
 
-CancelToken CancelSource::token() const { return CancelToken(state_); }
+CancelToken CancelSource::token() const {
+    return CancelToken(state_);
+}
 
 void CancelSource::cancel() {
     std::map<std::uint64_t, std::function<void()>> callbacks;

@@ -14,7 +14,7 @@ namespace meshorch::engine {
 namespace {
 
 constexpr std::size_t kept_finished_operations = 1024;
-constexpr auto shutdown_grace = std::chrono::seconds(10);     // cancelled operations roll back
+constexpr auto shutdown_grace = std::chrono::seconds(10);       // cancelled operations roll back
 constexpr auto shutdown_abort_grace = std::chrono::seconds(5);  // then rollbacks are cut short
 
 std::shared_ptr<spdlog::logger> engine_logger() {
@@ -76,7 +76,8 @@ ServiceEntry entry_from_record(const ServiceRecord& record) {
         }
     } else {
         e.status.phase = ServicePhase::failed;
-        e.status.message = "an earlier operation left objects or VNFs behind; terminate the service";
+        e.status.message =
+            "an earlier operation left objects or VNFs behind; terminate the service";
     }
     return e;
 }
@@ -126,7 +127,9 @@ Core::Core(Backends backends, OrchestratorOptions opts)
     }
 }
 
-Core::~Core() { shutdown(); }
+Core::~Core() {
+    shutdown();
+}
 
 void Core::shutdown() {
     {
@@ -211,8 +214,7 @@ std::string Core::next_operation_id() {
         return static_cast<std::uint32_t>(rd());
     }();
     char buf[32];
-    std::snprintf(buf, sizeof buf, "op-%06llu-%04x",
-                  static_cast<unsigned long long>(++op_counter_),
+    std::snprintf(buf, sizeof buf, "op-%06llu-%04x", static_cast<unsigned long long>(++op_counter_),
                   static_cast<unsigned>(salt.fetch_add(0x9e37) & 0xffffu));
     return buf;
 }
@@ -266,8 +268,8 @@ Result<Operation> Core::begin(Request request) {
                 const Microservice* ms = record->applied_spec->find_microservice(w.microservice);
                 const Version* v = ms ? ms->find_version(w.version) : nullptr;
                 if (!v) {
-                    return make_error(Errc::not_found, "service \"" + name + "\" has no workload " +
-                                                           w.to_string());
+                    return make_error(Errc::not_found,
+                                      "service \"" + name + "\" has no workload " + w.to_string());
                 }
                 if (v->substrate() != Substrate::vm) {
                     return make_error(Errc::invalid_argument,
@@ -277,8 +279,8 @@ Result<Operation> Core::begin(Request request) {
                 auto obs = record->observed.vms.find({w.microservice, w.version});
                 if (w.instance < 0 || obs == record->observed.vms.end() ||
                     static_cast<std::size_t>(w.instance) >= obs->second.size()) {
-                    return make_error(Errc::not_found, "service \"" + name + "\" has no workload " +
-                                                           w.to_string());
+                    return make_error(Errc::not_found,
+                                      "service \"" + name + "\" has no workload " + w.to_string());
                 }
                 break;
             }
@@ -345,7 +347,8 @@ std::optional<Operation> Core::operation(const std::string& id) const {
 SubscriptionId Core::subscribe(std::function<void(const Event&)> callback) {
     std::lock_guard lock(subscribers_mutex_);
     const SubscriptionId id = next_subscription_++;
-    subscribers_.emplace(id, std::make_shared<std::function<void(const Event&)>>(std::move(callback)));
+    subscribers_.emplace(id,
+                         std::make_shared<std::function<void(const Event&)>>(std::move(callback)));
     return id;
 }
 

@@ -122,7 +122,7 @@ private:
     std::map<std::string, std::shared_ptr<Operation::Shared>> operations_;  // running + recent
     std::deque<std::string> finished_;  // ids of finished operations, oldest first
     std::uint64_t op_counter_ = 0;
-    std::condition_variable idle_cv_;   // an operation finished
+    std::condition_variable idle_cv_;  // an operation finished
 
     std::mutex subscribers_mutex_;
     std::map<SubscriptionId, std::shared_ptr<std::function<void(const Event&)>>> subscribers_;

@@ -17,9 +17,15 @@ Operation::Shared& checked(const std::shared_ptr<Operation::Shared>& s) {
 
 }  // namespace
 
-const std::string& Operation::id() const { return checked(state_).id; }
-OperationKind Operation::kind() const { return checked(state_).kind; }
-const std::string& Operation::service() const { return checked(state_).service; }
+const std::string& Operation::id() const {
+    return checked(state_).id;
+}
+OperationKind Operation::kind() const {
+    return checked(state_).kind;
+}
+const std::string& Operation::service() const {
+    return checked(state_).service;
+}
 
 OperationState Operation::state() const {
     auto& s = checked(state_);
@@ -45,7 +51,9 @@ void Operation::wait() const {
     s.cv.wait(lock, [&] { return s.done; });
 }
 
-void Operation::cancel() const { checked(state_).cancel.cancel(); }
+void Operation::cancel() const {
+    checked(state_).cancel.cancel();
+}
 
 Status Operation::result() const {
     auto& s = checked(state_);
@@ -118,7 +126,9 @@ std::optional<ServiceStatus> Orchestrator::status(const std::string& service) co
     return impl_->core->status(service);
 }
 
-std::vector<ServiceStatus> Orchestrator::services() const { return impl_->core->services(); }
+std::vector<ServiceStatus> Orchestrator::services() const {
+    return impl_->core->services();
+}
 
 std::optional<Operation> Orchestrator::operation(const std::string& operation_id) const {
     return impl_->core->operation(operation_id);
@@ -128,6 +138,8 @@ SubscriptionId Orchestrator::subscribe(std::function<void(const Event&)> callbac
     return impl_->core->subscribe(std::move(callback));
 }
 
-void Orchestrator::unsubscribe(SubscriptionId id) { impl_->core->unsubscribe(id); }
+void Orchestrator::unsubscribe(SubscriptionId id) {
+    impl_->core->unsubscribe(id);
+}
 
 }  // namespace meshorch

@@ -14,8 +14,12 @@ bool is_prerequisite(const std::string& kind) {
     return kind == "Namespace" || kind == "ServiceAccount" || kind == "Service" ||
            kind == "WorkloadGroup" || kind == "Deployment";
 }
-bool is_entry(const std::string& kind) { return kind == "WorkloadEntry"; }
-bool is_mesh(const std::string& kind) { return !is_prerequisite(kind) && !is_entry(kind); }
+bool is_entry(const std::string& kind) {
+    return kind == "WorkloadEntry";
+}
+bool is_mesh(const std::string& kind) {
+    return !is_prerequisite(kind) && !is_entry(kind);
+}
 
 template <class Pred>
 ObjectSet select(const ObjectSet& set, Pred pred) {
@@ -70,9 +74,8 @@ Task<Status> Run::converge(const ServiceSpec* target, Ctx ctx, Mode mode) {
                     continue;
                 }
                 auto obs = record_.observed.vms.find({ms.name, v.name});
-                const int have = obs == record_.observed.vms.end()
-                                     ? 0
-                                     : static_cast<int>(obs->second.size());
+                const int have =
+                    obs == record_.observed.vms.end() ? 0 : static_cast<int>(obs->second.size());
                 for (int i = have; i < v.instance_count(); ++i) {
                     set_workload({ms.name, v.name, i}, WorkloadState::pending);
                 }
@@ -398,8 +401,8 @@ Task<Status> Run::inject_vm(const ServiceSpec* target, std::string ms, std::stri
     co_return Ok{};
 }
 
-Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool prune,
-                                        Mode mode, OperationState state) {
+Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool prune, Mode mode,
+                                        OperationState state) {
     const ObjectSet desired =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
     const ObjectSet applied = select(record_.applied_objects, is_entry);
@@ -490,9 +493,9 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
     const ObjectSet desired_entries =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
     const Plan entries = plan(select(record_.applied_objects, is_entry), desired_entries);
-    Plan prerequisites = only(
-        plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
-        false, true);
+    Plan prerequisites =
+        only(plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
+             false, true);
     if (removed_vnfs.empty() && scale_ins.empty() && leaving_vms.empty() && entries.empty() &&
         prerequisites.empty()) {
         co_return Ok{};
@@ -516,9 +519,9 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
         }
     }
     {
-        Status s = co_await sync_workload_entries(target, ctx, true, mode,
-                                                  teardown ? OperationState::injecting
-                                                           : OperationState::configuring);
+        Status s = co_await sync_workload_entries(
+            target, ctx, true, mode,
+            teardown ? OperationState::injecting : OperationState::configuring);
         note(s);
         if (!s.ok() && !best_effort) co_return s;
     }
@@ -555,9 +558,9 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
 
     // 4. The prerequisites nothing uses any more; the namespace last, and only when all else
     //    is gone.
-    prerequisites = only(
-        plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
-        false, true);
+    prerequisites =
+        only(plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
+             false, true);
     if (teardown_failed_) {
         std::erase_if(prerequisites.actions,
                       [](const Action& a) { return a.object.key.kind == "Namespace"; });
@@ -583,8 +586,7 @@ Task<Status> Run::drop_proxy(VersionKey key, VmInstance vm, Ctx ctx) {
          key.second);
     auto it = record_.observed.vms.find(key);
     if (it != record_.observed.vms.end()) {
-        std::erase_if(it->second,
-                      [&](const VmInstance& o) { return o.server_id == vm.server_id; });
+        std::erase_if(it->second, [&](const VmInstance& o) { return o.server_id == vm.server_id; });
         if (it->second.empty()) record_.observed.vms.erase(it);
     }
     co_return save();

@@ -21,7 +21,9 @@ void Run::spawn(std::shared_ptr<Run> run, Executor strand) {
     asio::co_spawn(strand, entry(std::move(run)), asio::detached);
 }
 
-Task<void> Run::entry(std::shared_ptr<Run> self) { co_await self->main(); }
+Task<void> Run::entry(std::shared_ptr<Run> self) {
+    co_await self->main();
+}
 
 Task<void> Run::main() {
     deadline_ = Clock::now() + core_.options.operation_deadline;
@@ -53,8 +55,8 @@ Task<void> Run::deploy_flow() {
     const ServiceSpec& spec = *request_.spec;
     set_state(OperationState::validating);
     if (auto problems = validate(spec); !problems.empty()) {
-        Error e = make_error(Errc::invalid_spec, "the spec of service \"" + spec.name +
-                                                     "\" is not valid");
+        Error e = make_error(Errc::invalid_spec,
+                             "the spec of service \"" + spec.name + "\" is not valid");
         e.fields = std::move(problems);
         fail(std::move(e));
         co_return;
@@ -66,8 +68,8 @@ Task<void> Run::deploy_flow() {
     }
     if (*loaded) record_ = std::move(**loaded);
     if (record_.applied_spec) {
-        fail(make_error(Errc::invalid_argument, "service \"" + spec.name +
-                                                    "\" is already deployed; use reconfigure"));
+        fail(make_error(Errc::invalid_argument,
+                        "service \"" + spec.name + "\" is already deployed; use reconfigure"));
         co_return;
     }
     record_.name = spec.name;
@@ -119,8 +121,8 @@ VersionDiff diff_versions(const ServiceSpec& before, const ServiceSpec& after) {
             }
             if (!(same_count == *old)) {
                 d.immutable.push_back(
-                    {"spec.microservices[" + std::to_string(i) + "].versions[" +
-                         std::to_string(j) + "]",
+                    {"spec.microservices[" + std::to_string(i) + "].versions[" + std::to_string(j) +
+                         "]",
                      "version " + label +
                          " changed beyond its instance count; a version is immutable once "
                          "deployed: add a new version and move the traffic to it",
@@ -136,7 +138,8 @@ VersionDiff diff_versions(const ServiceSpec& before, const ServiceSpec& after) {
     for (const auto& ms : before.microservices) {
         const Microservice* new_ms = after.find_microservice(ms.name);
         for (const auto& v : ms.versions) {
-            if (!new_ms || !new_ms->find_version(v.name)) d.removed.push_back(ms.name + "/" + v.name);
+            if (!new_ms || !new_ms->find_version(v.name))
+                d.removed.push_back(ms.name + "/" + v.name);
         }
     }
     return d;
@@ -157,8 +160,8 @@ Task<void> Run::reconfigure_flow() {
     const ServiceSpec& spec = *request_.spec;
     set_state(OperationState::validating);
     if (auto problems = validate(spec); !problems.empty()) {
-        Error e = make_error(Errc::invalid_spec, "the spec of service \"" + spec.name +
-                                                     "\" is not valid");
+        Error e = make_error(Errc::invalid_spec,
+                             "the spec of service \"" + spec.name + "\" is not valid");
         e.fields = std::move(problems);
         fail(std::move(e));
         co_return;
@@ -328,8 +331,8 @@ Task<void> Run::heal_flow() {
             failed(std::move(cert).error());
             co_return;
         }
-        Status probe = co_await inject_vm(&spec, target.microservice, target.version, up, *cert,
-                                          ctx, true);
+        Status probe =
+            co_await inject_vm(&spec, target.microservice, target.version, up, *cert, ctx, true);
         if (probe.ok()) {
             healed = up;
         } else if (probe.error().code == Errc::cancelled || op_->cancel.cancelled()) {
@@ -369,9 +372,9 @@ Task<void> Run::heal_flow() {
             if (!healed && !known.count(vm.server_id)) healed = vm;
         }
         if (!healed) {
-            failed(make_error(Errc::backend, "heal of VNF " + name +
-                                                 " completed but no VM replaced " +
-                                                 old_vm.server_id));
+            failed(make_error(
+                Errc::backend,
+                "heal of VNF " + name + " completed but no VM replaced " + old_vm.server_id));
             co_return;
         }
         step("VM " + old_vm.server_id + " healed: now " + healed->server_id + " (" +
@@ -395,8 +398,8 @@ Task<void> Run::heal_flow() {
             failed(std::move(cert).error());
             co_return;
         }
-        if (Status s = co_await inject_vm(&spec, target.microservice, target.version, *healed,
-                                          *cert, ctx);
+        if (Status s =
+                co_await inject_vm(&spec, target.microservice, target.version, *healed, *cert, ctx);
             !s.ok()) {
             failed(std::move(s).error());
             co_return;
@@ -683,8 +686,8 @@ std::string Run::remaining(const ServiceSpec* target) const {
         out += "]";
         return out;
     };
-    std::string out = list("objects", objects) + "; " + list("VNFs", vnfs) + "; " +
-                      list("VMs with proxies", vms);
+    std::string out =
+        list("objects", objects) + "; " + list("VNFs", vnfs) + "; " + list("VMs with proxies", vms);
     return out;
 }
 
@@ -695,8 +698,8 @@ std::string Run::vnf_name(const std::string& ms, const std::string& version) con
 }
 
 std::optional<Run::VersionInfo> Run::version_of_vnf(const std::string& name) const {
-    for (const ServiceSpec* spec : {request_.spec ? &*request_.spec : nullptr,
-                                    previous_ ? &*previous_ : nullptr}) {
+    for (const ServiceSpec* spec :
+         {request_.spec ? &*request_.spec : nullptr, previous_ ? &*previous_ : nullptr}) {
         if (!spec) continue;
         for (const auto& ms : spec->microservices) {
             for (const auto& v : ms.versions) {
@@ -739,8 +742,7 @@ VnfRequest Run::make_request(const ServiceSpec& spec, const Microservice& ms,
     return r;
 }
 
-std::vector<WorkloadId> Run::workloads_of(const std::string& ms,
-                                          const std::string& version) const {
+std::vector<WorkloadId> Run::workloads_of(const std::string& ms, const std::string& version) const {
     std::vector<WorkloadId> out;
     const std::string& service = request_.service;
     core_.update_service(service, [&](ServiceEntry& e) {

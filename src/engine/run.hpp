@@ -168,12 +168,12 @@ private:
     bool finished_ = false;
 
     // What this operation learned and changed.
-    std::set<std::string> touched_;                         // VNF names created/changed/removed
-    std::map<std::string, std::vector<VmInstance>> vms_;    // VNF name -> VMs, fresh from get_vnf
-    std::map<std::string, std::string> lcm_in_flight_;      // VNF name -> LCM operation id
-    std::map<std::string, int> pod_counts_;                 // VNF name -> pods, from get_vnf
-    std::set<std::string> dropped_servers_;                 // VMs leaving (scale in, vanished)
-    std::map<WorkloadId, WorkloadState> workload_states_;   // as this operation set them
+    std::set<std::string> touched_;                        // VNF names created/changed/removed
+    std::map<std::string, std::vector<VmInstance>> vms_;   // VNF name -> VMs, fresh from get_vnf
+    std::map<std::string, std::string> lcm_in_flight_;     // VNF name -> LCM operation id
+    std::map<std::string, int> pod_counts_;                // VNF name -> pods, from get_vnf
+    std::set<std::string> dropped_servers_;                // VMs leaving (scale in, vanished)
+    std::map<WorkloadId, WorkloadState> workload_states_;  // as this operation set them
     bool teardown_failed_ = false;  // a teardown step failed: the namespace stays
     std::optional<std::string> root_cert_;
 };

@@ -1,7 +1,7 @@
 #include <meshorch/state.hpp>
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace meshorch {
 
@@ -112,9 +112,7 @@ std::string Event::to_string() const {
             out += ' ';
             out += meshorch::to_string(workload_state);
             break;
-        case Type::step:
-            out += ": step";
-            break;
+        case Type::step: out += ": step"; break;
     }
     if (!message.empty()) {
         out += type == Type::step ? " " : ": ";

@@ -53,18 +53,18 @@ Task<Result<T>> Run::retry(std::string what, Ctx ctx,
         if (ctx.token.cancelled()) co_return make_error(Errc::cancelled, what + ": cancelled");
         if (!e.retryable()) co_return with_context(what, std::move(e));
         if (Clock::now() >= ctx.deadline) {
-            Error t = make_error(Errc::timeout,
-                                 "operation deadline passed during " + what + " (" + e.message + ")");
+            Error t = make_error(
+                Errc::timeout, "operation deadline passed during " + what + " (" + e.message + ")");
             co_return t;
         }
         if (n >= max_attempts) {
-            e.message = what + ": " + e.message + " (gave up after " + std::to_string(n) +
-                        " attempts)";
+            e.message =
+                what + ": " + e.message + " (gave up after " + std::to_string(n) + " attempts)";
             co_return e;
         }
         const auto delay = backoff_delay(backoff, n);
-        core_.log->debug("{} {}: {} ({}); attempt {} of {} in {} ms", tag_, what,
-                         to_string(e.code), e.message, n + 1, max_attempts, delay.count());
+        core_.log->debug("{} {}: {} ({}); attempt {} of {} in {} ms", tag_, what, to_string(e.code),
+                         e.message, n + 1, max_attempts, delay.count());
         const auto until = std::min(ctx.deadline, Clock::now() + delay);
         if (!co_await sleep_until(until, ctx.token)) {
             co_return make_error(Errc::cancelled, what + ": cancelled");
@@ -113,12 +113,13 @@ Task<Status> Run::apply_object(Object object, Ctx ctx) {
 Task<Status> Run::remove_object(ObjectKey key, Ctx ctx) {
     auto cluster = core_.cluster;
     Core* core = &core_;
-    auto r_task = retry<Ok>("delete " + key.to_string(), ctx, [core, cluster, key](CallContext call) {
-        return call_port<Ok>(core->registry, core->cluster_slots, std::move(call),
-                             [cluster, key](const CallContext& c, Callback<Ok> cb) {
-                                 cluster->remove(key, c, std::move(cb));
-                             });
-    });
+    auto r_task =
+        retry<Ok>("delete " + key.to_string(), ctx, [core, cluster, key](CallContext call) {
+            return call_port<Ok>(core->registry, core->cluster_slots, std::move(call),
+                                 [cluster, key](const CallContext& c, Callback<Ok> cb) {
+                                     cluster->remove(key, c, std::move(cb));
+                                 });
+        });
     auto r = co_await std::move(r_task);
     if (!r.ok() && r.error().code == Errc::not_found) co_return Ok{};  // gone is done
     co_return r;
@@ -152,11 +153,11 @@ Task<Result<std::string>> Run::root_certificate(Ctx ctx) {
     const std::string ns = namespace_;
     auto r_task = retry<std::string>(
         "root certificate of namespace " + ns, ctx, [core, cluster, ns](CallContext call) {
-            return call_port<std::string>(core->registry, core->cluster_slots, std::move(call),
-                                          [cluster, ns](const CallContext& c,
-                                                        Callback<std::string> cb) {
-                                              cluster->root_certificate(ns, c, std::move(cb));
-                                          });
+            return call_port<std::string>(
+                core->registry, core->cluster_slots, std::move(call),
+                [cluster, ns](const CallContext& c, Callback<std::string> cb) {
+                    cluster->root_certificate(ns, c, std::move(cb));
+                });
         });
     auto r = co_await std::move(r_task);
     if (r.ok()) root_cert_ = *r;
@@ -169,8 +170,8 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
     const std::string ns = namespace_;
     const std::string label = ms + "/" + version;
     // Pods that are ready without a proxy will not grow one: give them a few polls, then say why.
-    const auto proxy_grace = std::max<Clock::duration>(10 * core_.options.poll_interval,
-                                                       std::chrono::milliseconds(100));
+    const auto proxy_grace =
+        std::max<Clock::duration>(10 * core_.options.poll_interval, std::chrono::milliseconds(100));
     std::optional<Clock::time_point> without_proxy_since;
     const std::string no_proxy = "pods of " + label + " have no istio-proxy: is namespace " + ns +
                                  " labelled for injection?";
@@ -207,10 +208,10 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
         if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, "cancelled");
         if (Clock::now() >= ctx.deadline) {
             if (without_proxy_since) co_return make_error(Errc::timeout, no_proxy);
-            co_return make_error(Errc::timeout,
-                                 "operation deadline passed waiting for the pods of " + label +
-                                     ": " + std::to_string(r->ready) + " of " +
-                                     std::to_string(want) + " ready");
+            co_return make_error(
+                Errc::timeout, "operation deadline passed waiting for the pods of " + label + ": " +
+                                   std::to_string(r->ready) + " of " + std::to_string(want) +
+                                   " ready");
         }
     }
 }
@@ -231,11 +232,11 @@ Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, VnfRequest
     auto found = co_await std::move(found_task);
     if (!found.ok()) co_return found.error();
     if (*found) co_return std::pair<std::string, bool>((*found)->id, true);
-    auto created_task = call_port<std::string>(
-        core->registry, core->vnfm_slots, call,
-        [vnfm, request](const CallContext& c, Callback<std::string> cb) {
-            vnfm->create_vnf(request, c, std::move(cb));
-        });
+    auto created_task =
+        call_port<std::string>(core->registry, core->vnfm_slots, call,
+                               [vnfm, request](const CallContext& c, Callback<std::string> cb) {
+                                   vnfm->create_vnf(request, c, std::move(cb));
+                               });
     auto created = co_await std::move(created_task);
     if (!created.ok()) co_return created.error();
     co_return std::pair<std::string, bool>(*created, false);
@@ -245,19 +246,19 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfReques
                                            CallContext call) {
     // Already instantiated (a retry after a lost answer): nothing to start.
     auto vnfm = core->vnfm;
-    auto got_task = call_port<VnfInstance>(
-        core->registry, core->vnfm_slots, call,
-        [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
-            vnfm->get_vnf(id, c, std::move(cb));
-        });
+    auto got_task =
+        call_port<VnfInstance>(core->registry, core->vnfm_slots, call,
+                               [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
+                                   vnfm->get_vnf(id, c, std::move(cb));
+                               });
     auto got = co_await std::move(got_task);
     if (!got.ok()) co_return got.error();
     if (got->instantiated) co_return std::string{};
-    auto started_task = call_port<std::string>(
-        core->registry, core->vnfm_slots, call,
-        [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
-            vnfm->instantiate(id, request, c, std::move(cb));
-        });
+    auto started_task =
+        call_port<std::string>(core->registry, core->vnfm_slots, call,
+                               [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
+                                   vnfm->instantiate(id, request, c, std::move(cb));
+                               });
     auto started = co_await std::move(started_task);
     co_return started;
 }
@@ -267,8 +268,9 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfReques
 Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(VnfRequest request, Ctx ctx) {
     Core* core = &core_;
     auto r_task = retry<std::pair<std::string, bool>>(
-        "create VNF " + request.name, ctx,
-        [core, request](CallContext call) { return find_or_create(core, request, std::move(call)); });
+        "create VNF " + request.name, ctx, [core, request](CallContext call) {
+            return find_or_create(core, request, std::move(call));
+        });
     auto r = co_await std::move(r_task);
     co_return r;
 }
@@ -335,12 +337,13 @@ Task<Result<std::string>> Run::start_heal(std::string id, std::string server_id,
 Task<Result<std::string>> Run::start_terminate(std::string id, Ctx ctx) {
     auto vnfm = core_.vnfm;
     Core* core = &core_;
-    auto r_task = retry<std::string>(
-        "terminate VNF " + id, ctx, [core, vnfm, id](CallContext call) {
-            return call_port<std::string>(core->registry, core->vnfm_slots, std::move(call),
-                                          [vnfm, id](const CallContext& c, Callback<std::string> cb) {
-                                              vnfm->terminate(id, c, std::move(cb));
-                                          });
+    auto r_task =
+        retry<std::string>("terminate VNF " + id, ctx, [core, vnfm, id](CallContext call) {
+            return call_port<std::string>(
+                core->registry, core->vnfm_slots, std::move(call),
+                [vnfm, id](const CallContext& c, Callback<std::string> cb) {
+                    vnfm->terminate(id, c, std::move(cb));
+                });
         });
     auto r = co_await std::move(r_task);
     if (!r.ok() && r.error().code == Errc::not_found) co_return std::string{};  // gone is done
@@ -365,8 +368,8 @@ Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
     auto vnfm = core_.vnfm;
     Core* core = &core_;
     for (;;) {
-        auto r_task = retry<LcmOperation>(
-            "poll " + what, ctx, [core, vnfm, op_id](CallContext call) {
+        auto r_task =
+            retry<LcmOperation>("poll " + what, ctx, [core, vnfm, op_id](CallContext call) {
                 return call_port<LcmOperation>(
                     core->registry, core->vnfm_slots, std::move(call),
                     [vnfm, op_id](const CallContext& c, Callback<LcmOperation> cb) {
@@ -386,8 +389,8 @@ Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
             case LcmState::failed_temp:
             case LcmState::failed:
             case LcmState::rolled_back: {
-                std::string message = what + " failed: LCM operation " + op_id + " ended " +
-                                      to_string(r->state);
+                std::string message =
+                    what + " failed: LCM operation " + op_id + " ended " + to_string(r->state);
                 if (!r->error.empty()) message += ": " + r->error;
                 co_return make_error(Errc::backend, std::move(message));
             }
@@ -421,18 +424,17 @@ Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, st
         auto r = co_await get_vnf(id, ctx);
         if (!r.ok()) {
             if (r.error().code == Errc::timeout && Clock::now() >= ctx.deadline) {
-                co_return make_error(Errc::timeout,
-                                     "operation deadline passed waiting for " + what + " (" +
-                                         seen + ")");
+                co_return make_error(Errc::timeout, "operation deadline passed waiting for " +
+                                                        what + " (" + seen + ")");
             }
             co_return r.error();
         }
         if (!*r) co_return make_error(Errc::backend, what + ": VNF " + id + " no longer exists");
         std::vector<VmInstance> vms = (*r)->vms;
-        const auto with_address = std::count_if(vms.begin(), vms.end(),
-                                                [](const VmInstance& vm) { return !vm.address.empty(); });
-        seen = std::to_string(with_address) + " of " + std::to_string(want) +
-               " VMs have an address";
+        const auto with_address = std::count_if(
+            vms.begin(), vms.end(), [](const VmInstance& vm) { return !vm.address.empty(); });
+        seen =
+            std::to_string(with_address) + " of " + std::to_string(want) + " VMs have an address";
         if (static_cast<int>(vms.size()) >= want &&
             with_address == static_cast<std::ptrdiff_t>(vms.size())) {
             // In the VNF manager's order (VNFC order: oldest first, as scale in removes from
@@ -441,9 +443,8 @@ Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, st
         }
         if (!co_await pause(ctx)) co_return make_error(Errc::cancelled, what + ": cancelled");
         if (Clock::now() >= ctx.deadline) {
-            co_return make_error(Errc::timeout,
-                                 "operation deadline passed waiting for " + what + " (" + seen +
-                                     ")");
+            co_return make_error(
+                Errc::timeout, "operation deadline passed waiting for " + what + " (" + seen + ")");
         }
     }
 }
@@ -453,15 +454,18 @@ Task<Result<std::vector<VmInstance>>> Run::wait_vms(std::string id, int want, st
 Task<Status> Run::inject_proxy(InjectionRequest request, Ctx ctx, bool once) {
     auto injector = core_.injector;
     Core* core = &core_;
-    const std::string what = "inject the proxy on VM " + request.vm.server_id + " (" +
-                             request.vm.address + ")";
-    auto r_task = retry<InjectionResult>(what, ctx, [core, injector, request](CallContext call) {
-        return call_port<InjectionResult>(
-            core->registry, core->injector_slots, std::move(call),
-            [injector, request](const CallContext& c, Callback<InjectionResult> cb) {
-                injector->inject(request, c, std::move(cb));
-            });
-    }, once ? 1 : 0);
+    const std::string what =
+        "inject the proxy on VM " + request.vm.server_id + " (" + request.vm.address + ")";
+    auto r_task = retry<InjectionResult>(
+        what, ctx,
+        [core, injector, request](CallContext call) {
+            return call_port<InjectionResult>(
+                core->registry, core->injector_slots, std::move(call),
+                [injector, request](const CallContext& c, Callback<InjectionResult> cb) {
+                    injector->inject(request, c, std::move(cb));
+                });
+        },
+        once ? 1 : 0);
     auto r = co_await std::move(r_task);
     if (!r.ok()) co_return r.error();
     co_return Ok{};
@@ -470,14 +474,14 @@ Task<Status> Run::inject_proxy(InjectionRequest request, Ctx ctx, bool once) {
 Task<Status> Run::remove_proxy(VmInstance vm, Ctx ctx) {
     auto injector = core_.injector;
     Core* core = &core_;
-    auto r_task = retry<Ok>(
-        "remove the proxy from VM " + vm.server_id + " (" + vm.address + ")", ctx,
-        [core, injector, vm](CallContext call) {
-            return call_port<Ok>(core->registry, core->injector_slots, std::move(call),
-                                 [injector, vm](const CallContext& c, Callback<Ok> cb) {
-                                     injector->remove(vm, c, std::move(cb));
-                                 });
-        });
+    auto r_task =
+        retry<Ok>("remove the proxy from VM " + vm.server_id + " (" + vm.address + ")", ctx,
+                  [core, injector, vm](CallContext call) {
+                      return call_port<Ok>(core->registry, core->injector_slots, std::move(call),
+                                           [injector, vm](const CallContext& c, Callback<Ok> cb) {
+                                               injector->remove(vm, c, std::move(cb));
+                                           });
+                  });
     auto r = co_await std::move(r_task);
     if (!r.ok() && r.error().code == Errc::not_found) co_return Ok{};
     co_return r;

@@ -848,7 +848,7 @@ int main(int argc, char** argv) {
         auto st = orch->status(s.name);
         if (!st || st->phase != ServicePhase::ready) ++not_ready;
     }
-    const sim::Snapshot after_deploy = world->snapshot();
+    const std::string after_deploy = snapshot_line(world->snapshot());  // not kept: it is big
     if (not_ready) {
         std::printf("!! %d services not Ready after deploy\n", not_ready);
         ok = false;
@@ -958,7 +958,7 @@ int main(int argc, char** argv) {
                 "backend)\n",
                 dep_peak[0], dep_peak[1], dep_peak[2], args.max_in_flight);
     std::printf("  deploy calls: %s\n", counts_line(dep_counts).c_str());
-    std::printf("  after deploy the world held %s\n", snapshot_line(after_deploy).c_str());
+    std::printf("  after deploy the world held %s\n", after_deploy.c_str());
     cpu_line("terminate", term, total(term_counts));
     std::printf("  terminate calls: %s\n", counts_line(term_counts).c_str());
     std::printf("  after terminate the world holds %s%s; orchestrator shutdown %.3f s\n",

@@ -87,7 +87,8 @@ TEST(Event, OneLine) {
     e.service = "shop";
     e.workload = WorkloadId{"cart", "v1", 2};
     e.workload_state = WorkloadState::running;
-    EXPECT_EQ(e.to_string(), "2023-11-14T22:13:20.123Z op-1 shop deploy: workload cart/v1#2 Running");
+    EXPECT_EQ(e.to_string(),
+              "2023-11-14T22:13:20.123Z op-1 shop deploy: workload cart/v1#2 Running");
     e.type = Event::Type::step;
     e.message = "applied VirtualService shop/cart";
     EXPECT_EQ(e.to_string(),

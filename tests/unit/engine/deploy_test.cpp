@@ -17,11 +17,10 @@ TEST(EngineDeploy, HybridDeployReportsOperationStatesInOrder) {
     ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
     EXPECT_TRUE(op.result().ok());
     EXPECT_EQ(h.operation_states(op.id()),
-              (std::vector<OperationState>{
-                  OperationState::pending, OperationState::validating, OperationState::preparing,
-                  OperationState::instantiating, OperationState::injecting,
-                  OperationState::configuring, OperationState::verifying,
-                  OperationState::succeeded}));
+              (std::vector<OperationState>{OperationState::pending, OperationState::validating,
+                                           OperationState::preparing, OperationState::instantiating,
+                                           OperationState::injecting, OperationState::configuring,
+                                           OperationState::verifying, OperationState::succeeded}));
     for (const Event& e : h.events_of(op.id())) {
         EXPECT_EQ(e.service, "shop");
         EXPECT_EQ(e.operation_kind, OperationKind::deploy);
@@ -185,10 +184,9 @@ TEST(EngineTerminate, TerminateLeavesAnEmptyWorldInReverseOrder) {
     ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
     EXPECT_TRUE(h.world->snapshot().empty());
     EXPECT_EQ(h.operation_states(op.id()),
-              (std::vector<OperationState>{
-                  OperationState::pending, OperationState::configuring, OperationState::injecting,
-                  OperationState::instantiating, OperationState::preparing,
-                  OperationState::succeeded}));
+              (std::vector<OperationState>{OperationState::pending, OperationState::configuring,
+                                           OperationState::injecting, OperationState::instantiating,
+                                           OperationState::preparing, OperationState::succeeded}));
     const auto steps = h.steps(op.id());
     const int vs = find_step(steps, "deleted VirtualService shop/cart");
     const int dr = find_step(steps, "deleted DestinationRule shop/cart");
@@ -235,16 +233,19 @@ TEST(EngineDeploy, AForeignNamespaceIsUsedAndNeverDeleted) {
 TEST(EngineDeploy, PodsWithoutAProxyFailWithAClearMessage) {
     Harness h;
     // The namespace exists without the injection label: pods come up without istio-proxy.
-    const Object ns = make_object(boost::json::object{
-        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", boost::json::object{{"name", "shop"}}}});
+    const Object ns =
+        make_object(boost::json::object{{"apiVersion", "v1"},
+                                        {"kind", "Namespace"},
+                                        {"metadata", boost::json::object{{"name", "shop"}}}});
     h.world->preload(ns);
     const sim::Snapshot before = h.world->snapshot();
     Operation op = h.deploy(hybrid_spec());
     ASSERT_EQ(op.state(), OperationState::rolled_back) << describe(op.result());
     Status r = op.result();
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message.find("have no istio-proxy: is namespace shop labelled for injection?"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error().message.find("have no istio-proxy: is namespace shop labelled for injection?"),
+        std::string::npos)
         << r.error().message;
     expect_same_world(before, h.world->snapshot());
 }

@@ -6,26 +6,34 @@
 #include <meshorch/render.hpp>
 #include <meshorch/sim.hpp>
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
-#include <thread>
 #include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace meshorch {
 // Readable gtest output for the engine's enums.
-inline void PrintTo(OperationState s, std::ostream* os) { *os << to_string(s); }
-inline void PrintTo(WorkloadState s, std::ostream* os) { *os << to_string(s); }
-inline void PrintTo(ServicePhase s, std::ostream* os) { *os << to_string(s); }
-inline void PrintTo(Errc c, std::ostream* os) { *os << to_string(c); }
+inline void PrintTo(OperationState s, std::ostream* os) {
+    *os << to_string(s);
+}
+inline void PrintTo(WorkloadState s, std::ostream* os) {
+    *os << to_string(s);
+}
+inline void PrintTo(ServicePhase s, std::ostream* os) {
+    *os << to_string(s);
+}
+inline void PrintTo(Errc c, std::ostream* os) {
+    *os << to_string(c);
+}
 }  // namespace meshorch
 
 namespace meshorch::engine_test {
@@ -148,7 +156,8 @@ public:
                                                const WorkloadId& id) const {
         std::vector<WorkloadState> out;
         for (auto& e : events_of(op_id)) {
-            if (e.type == Event::Type::workload && e.workload == id) out.push_back(e.workload_state);
+            if (e.type == Event::Type::workload && e.workload == id)
+                out.push_back(e.workload_state);
         }
         return out;
     }
@@ -196,7 +205,9 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseco
     return pred();
 }
 
-inline std::string describe(const Status& s) { return s.ok() ? "ok" : s.error().describe(); }
+inline std::string describe(const Status& s) {
+    return s.ok() ? "ok" : s.error().describe();
+}
 
 // Index of the first step message containing `needle`; -1 when none.
 inline int find_step(const std::vector<std::string>& steps, const std::string& needle) {
@@ -210,8 +221,8 @@ inline int find_step(const std::vector<std::string>& steps, const std::string& n
 inline boost::json::object without_server_fields(boost::json::object m) {
     if (auto* md = m.if_contains("metadata"); md && md->is_object()) {
         auto& o = md->as_object();
-        for (const char* k : {"resourceVersion", "uid", "creationTimestamp", "generation",
-                              "managedFields"}) {
+        for (const char* k :
+             {"resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"}) {
             o.erase(k);
         }
     }

@@ -42,10 +42,8 @@ TEST_F(EngineReconfigure, ChangingOneWeightIsExactlyOneClusterWrite) {
               (std::set<std::string>{"VirtualService shop/cart"}));
     EXPECT_EQ(h.operation_states(op.id()),
               (std::vector<OperationState>{OperationState::pending, OperationState::validating,
-                                           OperationState::planning,
-                                           OperationState::configuring,
-                                           OperationState::verifying,
-                                           OperationState::succeeded}));
+                                           OperationState::planning, OperationState::configuring,
+                                           OperationState::verifying, OperationState::succeeded}));
     // The new weight is in the cluster.
     const sim::Snapshot s = h.world->snapshot();
     const Object* vs = find_object(s, "VirtualService", "shop", "cart");
@@ -103,12 +101,12 @@ TEST_F(EngineReconfigure, AddingAVmVersionAlsoBringsItsGroupEntriesAndProxies) {
                                      "VirtualService shop/cart"}));
     EXPECT_EQ(h.count(CallKind::k8s_apply), 5u);
     EXPECT_EQ(h.world->snapshot().proxies.size(), 3u);
-    EXPECT_EQ(h.operation_states(op.id()),
-              (std::vector<OperationState>{
-                  OperationState::pending, OperationState::validating, OperationState::planning,
-                  OperationState::preparing, OperationState::instantiating,
-                  OperationState::injecting, OperationState::configuring,
-                  OperationState::verifying, OperationState::succeeded}));
+    EXPECT_EQ(
+        h.operation_states(op.id()),
+        (std::vector<OperationState>{
+            OperationState::pending, OperationState::validating, OperationState::planning,
+            OperationState::preparing, OperationState::instantiating, OperationState::injecting,
+            OperationState::configuring, OperationState::verifying, OperationState::succeeded}));
 }
 
 TEST_F(EngineReconfigure, RemovingAVersionMovesRoutesFirstAndTerminatesItsVnfLast) {
@@ -178,8 +176,9 @@ TEST_F(EngineReconfigure, ScalingAVmVersionOutAndIn) {
     EXPECT_EQ(s.proxies.size(), 3u);
     EXPECT_EQ(entry_address(s, "shop", "cart-v1-0"), first.address);  // the first stays first
     EXPECT_FALSE(entry_address(s, "shop", "cart-v1-2").empty());
-    EXPECT_EQ(applied_objects(h.steps(out.id())),
-              (std::set<std::string>{"WorkloadEntry shop/cart-v1-1", "WorkloadEntry shop/cart-v1-2"}));
+    EXPECT_EQ(
+        applied_objects(h.steps(out.id())),
+        (std::set<std::string>{"WorkloadEntry shop/cart-v1-1", "WorkloadEntry shop/cart-v1-2"}));
     EXPECT_EQ(h.workload_states(out.id(), {"cart", "v1", 2}).back(), WorkloadState::ready);
 
     h.world->reset_call_counts();
