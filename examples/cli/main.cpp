@@ -1,5 +1,9 @@
-// meshorch: validate, render and plan service specs from the command line.
+// meshorch: validate, render, plan and (on the simulated infrastructure) deploy services.
 #include "commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 #include <exception>
 #include <iostream>
@@ -37,6 +41,11 @@ bool asks_for_help(const meshorch::cli::Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The library logs every step at info; the tool shows progress itself, so by default only
+    // warnings and errors reach stderr. MESHORCH_LOG_LEVEL=info (or debug) shows the rest.
+    const char* level = std::getenv("MESHORCH_LOG_LEVEL");
+    spdlog::set_level(spdlog::level::from_str(level ? level : "warn"));
+
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
         print_overview(std::cerr);

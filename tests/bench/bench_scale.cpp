@@ -89,6 +89,10 @@ struct Args {
     int max_in_flight = 100'000;
     int poll_ms = 50;
     std::string log = "null";  // null: engine logs formatted at info into a null sink
+    // engine: the orchestrator's own in-memory store (Backends::store null);
+    // counting: the same semantics (a copy of the record per save under one mutex), counting
+    //           saves and their CPU time; sharded: likewise with one mutex per service.
+    std::string store = "engine";
     bool strict = false;
 };
 
@@ -96,7 +100,7 @@ struct Args {
     std::fprintf(code ? stderr : stdout,
                  "usage: %s [--services N] [--workloads W] [--latency-ms L] [--threads T]\n"
                  "          [--sim-threads S] [--max-in-flight K] [--poll-ms P]\n"
-                 "          [--log null|off|stderr] [--strict]\n",
+                 "          [--log null|off|stderr] [--store engine|counting|sharded] [--strict]\n",
                  argv0);
     std::exit(code);
 }
@@ -123,6 +127,11 @@ Args parse_args(int argc, char** argv) {
         else if (s == "--log" && i + 1 < argc) {
             a.log = argv[++i];
             if (a.log != "null" && a.log != "off" && a.log != "stderr") usage(argv[0], 2);
+        } else if (s == "--store" && i + 1 < argc) {
+            a.store = argv[++i];
+            if (a.store != "engine" && a.store != "counting" && a.store != "sharded") {
+                usage(argv[0], 2);
+            }
         } else if (s == "--help" || s == "-h") usage(argv[0], 0);
         else usage(argv[0], 2);
     }
@@ -462,13 +471,97 @@ private:
 };
 
 Backends traced_backends(const std::shared_ptr<sim::World>& world,
-                         const std::shared_ptr<Tracer>& tracer) {
+                         const std::shared_ptr<Tracer>& tracer,
+                         std::shared_ptr<StateStore> store = nullptr) {
     Backends b;
+    b.store = std::move(store);
     b.vnf_manager = std::make_shared<TracedVnfManager>(world->vnf_manager(), tracer);
     b.cluster = std::make_shared<TracedCluster>(world->cluster(), tracer);
     b.injector = std::make_shared<TracedInjector>(world->injector(), tracer);
     return b;
 }
+
+// ---- a state store that measures what saving costs ----------------------------------------------
+
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// MemoryStateStore's semantics (save keeps a copy of the record, load returns a copy), with the
+// number of saves, the CPU time they take and the time spent waiting for the lock. `sharded`:
+// one lock per service instead of one for all.
+class CountingStore final : public StateStore {
+public:
+    explicit CountingStore(bool sharded) : sharded_(sharded) {}
+
+    Result<std::optional<ServiceRecord>> load(const std::string& service) override {
+        auto slot = find(service, false);
+        if (!slot) return std::optional<ServiceRecord>{};
+        std::lock_guard lock(lock_of(*slot));
+        return slot->record;
+    }
+    Status save(const ServiceRecord& record) override {
+        if (record.name.empty()) return make_error(Errc::invalid_argument, "a record needs a name");
+        const std::int64_t t0 = now_ns(), c0 = thread_cpu_ns();
+        auto slot = find(record.name, true);
+        {
+            std::lock_guard lock(lock_of(*slot));
+            const std::int64_t locked = now_ns();
+            lock_wait_ns_.fetch_add(locked - t0, std::memory_order_relaxed);
+            slot->record = record;  // the copy (and the old record's destruction)
+        }
+        save_cpu_ns_.fetch_add(thread_cpu_ns() - c0, std::memory_order_relaxed);
+        saves_.fetch_add(1, std::memory_order_relaxed);
+        return Ok{};
+    }
+    Status erase(const std::string& service) override {
+        std::lock_guard lock(map_mutex_);
+        slots_.erase(service);
+        return Ok{};
+    }
+    Result<std::vector<std::string>> list() override {
+        std::lock_guard lock(map_mutex_);
+        std::vector<std::string> out;
+        for (const auto& [name, slot] : slots_) {
+            std::lock_guard l(lock_of(*slot));
+            if (slot->record) out.push_back(name);
+        }
+        return out;
+    }
+
+    std::uint64_t saves() const { return saves_.load(); }
+    std::int64_t save_cpu_ns() const { return save_cpu_ns_.load(); }
+    std::int64_t lock_wait_ns() const { return lock_wait_ns_.load(); }
+    void reset() {
+        saves_ = 0;
+        save_cpu_ns_ = 0;
+        lock_wait_ns_ = 0;
+    }
+
+private:
+    struct Slot {
+        std::mutex mutex;
+        std::optional<ServiceRecord> record;
+    };
+    std::shared_ptr<Slot> find(const std::string& service, bool create) {
+        std::lock_guard lock(map_mutex_);
+        auto it = slots_.find(service);
+        if (it != slots_.end()) return it->second;
+        if (!create) return nullptr;
+        return slots_.emplace(service, std::make_shared<Slot>()).first->second;
+    }
+    std::mutex& lock_of(Slot& slot) { return sharded_ ? slot.mutex : global_mutex_; }
+
+    const bool sharded_;
+    std::mutex map_mutex_;
+    std::mutex global_mutex_;
+    std::map<std::string, std::shared_ptr<Slot>> slots_;
+    std::atomic<std::uint64_t> saves_{0};
+    std::atomic<std::int64_t> save_cpu_ns_{0};
+    std::atomic<std::int64_t> lock_wait_ns_{0};
+};
 
 // ---- the critical path ----------------------------------------------------------------------
 
@@ -737,9 +830,10 @@ int main(int argc, char** argv) {
                 args.services, per_service, specs.front().microservices.size(),
                 specs.front().links.size(), args.latency_ms);
     std::printf("orchestrator: threads %d, max_in_flight_per_backend %d%s, poll_interval %d ms; "
-                "sim threads %d; engine log: %s; %ld CPUs online\n",
+                "sim threads %d; engine log: %s; state store: %s; %ld CPUs online\n",
                 args.threads, args.max_in_flight, args.max_in_flight <= 0 ? " (unlimited)" : "",
-                args.poll_ms, args.sim_threads, args.log.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
+                args.poll_ms, args.sim_threads, args.log.c_str(), args.store.c_str(),
+                sysconf(_SC_NPROCESSORS_ONLN));
 
     bool ok = true;
 
@@ -747,11 +841,14 @@ int main(int argc, char** argv) {
     CriticalPath deploy_cp, terminate_cp;
     std::int64_t one_deploy_ns = 0, one_terminate_ns = 0, one_deploy_cpu_ns = 0;
     std::map<CallKind, std::uint64_t> one_deploy_counts, one_terminate_counts;
+    std::uint64_t one_saves = 0;
+    std::int64_t one_save_cpu_ns = 0;
     {
         PhaseLog phases;  // outlives the orchestrator that calls it
         auto world = sim::World::create(so);
         auto tracer = std::make_shared<Tracer>(true);
-        Orchestrator orch(traced_backends(world, tracer), oo);
+        auto store = std::make_shared<CountingStore>(false);
+        Orchestrator orch(traced_backends(world, tracer, store), oo);
         orch.subscribe([&phases](const Event& e) { phases.on_event(e); });
         const ServiceSpec one = make_service("calibration", args.workloads);
 
@@ -767,6 +864,8 @@ int main(int argc, char** argv) {
         one_deploy_ns = now_ns() - t0;
         one_deploy_cpu_ns = process_cpu_ns() - cpu0;
         one_deploy_counts = world->call_counts();
+        one_saves = store->saves();
+        one_save_cpu_ns = store->save_cpu_ns();
         auto deploy_calls = tracer->take();
         auto deploy_phases = phases.take();
         if (deploy_calls.size() != total(one_deploy_counts)) {
@@ -809,6 +908,13 @@ int main(int argc, char** argv) {
                                        : 0.0,
                     static_cast<double>(one_deploy_cpu_ns) / 1e6);
         print_chain_by_phase(deploy_cp, deploy_phases, latency_ns);
+        std::printf("    state store: %llu saves (each a full copy of the record), %.1f ms CPU "
+                    "(%.1f%% of the deploy's CPU)\n",
+                    static_cast<unsigned long long>(one_saves),
+                    static_cast<double>(one_save_cpu_ns) / 1e6,
+                    one_deploy_cpu_ns ? 100.0 * static_cast<double>(one_save_cpu_ns) /
+                                            static_cast<double>(one_deploy_cpu_ns)
+                                      : 0.0);
         std::printf("  terminate: %llu calls (%s)\n",
                     static_cast<unsigned long long>(total(one_terminate_counts)),
                     counts_line(one_terminate_counts).c_str());
@@ -827,7 +933,9 @@ int main(int argc, char** argv) {
     groups.sim = thread_ids();
     for (int t : groups.main) groups.sim.erase(t);
     auto tracer = std::make_shared<Tracer>(false);  // counts and in-flight peaks only
-    auto orch = std::make_unique<Orchestrator>(traced_backends(world, tracer), oo);
+    std::shared_ptr<CountingStore> store;
+    if (args.store != "engine") store = std::make_shared<CountingStore>(args.store == "sharded");
+    auto orch = std::make_unique<Orchestrator>(traced_backends(world, tracer, store), oo);
     groups.engine = thread_ids();
     for (int t : groups.main) groups.engine.erase(t);
     for (int t : groups.sim) groups.engine.erase(t);
@@ -836,6 +944,9 @@ int main(int argc, char** argv) {
     const RunResult dep = run_all(args.services, groups,
                                   [&](int i) { return orch->deploy(specs[static_cast<std::size_t>(i)]); });
     const auto dep_counts = world->call_counts();
+    const std::uint64_t dep_saves = store ? store->saves() : 0;
+    const std::int64_t dep_save_cpu_ns = store ? store->save_cpu_ns() : 0;
+    const std::int64_t dep_lock_wait_ns = store ? store->lock_wait_ns() : 0;
     const int dep_peak[3] = {tracer->peak_in_flight(vnfm_ix), tracer->peak_in_flight(k8s_ix),
                              tracer->peak_in_flight(injector_ix)};
     const std::uint64_t dep_calls[3] = {tracer->calls(vnfm_ix), tracer->calls(k8s_ix),
@@ -958,6 +1069,16 @@ int main(int argc, char** argv) {
                 "backend)\n",
                 dep_peak[0], dep_peak[1], dep_peak[2], args.max_in_flight);
     std::printf("  deploy calls: %s\n", counts_line(dep_counts).c_str());
+    if (store) {
+        std::printf("  deploy state store (%s): %llu saves, %.2f s CPU (%.1f%% of the deploy's "
+                    "CPU), %.2f s waiting for its lock\n",
+                    args.store.c_str(), static_cast<unsigned long long>(dep_saves),
+                    static_cast<double>(dep_save_cpu_ns) / 1e9,
+                    dep.cpu_ns ? 100.0 * static_cast<double>(dep_save_cpu_ns) /
+                                     static_cast<double>(dep.cpu_ns)
+                               : 0.0,
+                    static_cast<double>(dep_lock_wait_ns) / 1e9);
+    }
     std::printf("  after deploy the world held %s\n", after_deploy.c_str());
     cpu_line("terminate", term, total(term_counts));
     std::printf("  terminate calls: %s\n", counts_line(term_counts).c_str());

@@ -52,7 +52,7 @@ expect_out '^meshorch [0-9]+\.'
 check "--help lists the commands"
 run --help
 expect_rc 0
-for c in validate render plan version; do expect_out "^  $c +[a-z]"; done
+for c in validate render plan deploy demo version; do expect_out "^  $c +[a-z]"; done
 
 check "no arguments is a usage error"
 run
@@ -64,7 +64,7 @@ run frobnicate
 expect_rc 2
 expect_err 'unknown command "frobnicate"'
 
-for c in validate render plan version; do
+for c in validate render plan deploy demo version; do
     check "$c --help"
     run "$c" --help
     expect_rc 0
@@ -293,6 +293,45 @@ for spec in "$source_dir"/examples/specs/*.yaml "$source_dir"/examples/specs/*.j
     expect_rc 0
     expect_python 'assert doc["kind"] == "List" and doc["items"]'
 done
+
+# ---- deploy and demo on the simulated infrastructure ---------------------------------------
+
+check "deploy --terminate leaves the simulated world empty"
+run deploy "$source_dir/examples/specs/bookinfo-hybrid.yaml" --terminate --latency-ms 2 --plain
+expect_rc 0
+expect_out '^-> deploy bookinfo: Succeeded'
+expect_out 'reviews/v1#1 +vm +Ready +10\.'
+expect_out 'VirtualService +bookinfo/reviews'
+expect_out '^-> terminate bookinfo: Succeeded'
+expect_out 'simulated world after terminate: empty'
+
+check "deploy with transient faults still converges"
+run deploy "$source_dir/examples/specs/all-vms.yaml" --terminate --latency-ms 2 \
+    --fault-rate 0.2 --seed 7 --plain
+expect_rc 0
+expect_out 'simulated world after terminate: empty'
+
+check "demo migrates reviews from the VM version to a container version"
+run demo "$source_dir/examples/specs/bookinfo-hybrid.yaml" --migrate reviews --from v1 --to v3 \
+    --latency-ms 2 --plain
+expect_rc 0
+expect_out '^-> reconfigure bookinfo: Succeeded'
+expect_out 'reconfigure: remove reviews v1'
+expect_out 'reviews/v1#0 +vm +Ready'   # after the deploy ...
+sed -n '/reconfigure: remove reviews v1/,$p' "$work/out" | grep -q 'reviews/v1#' &&
+    fail "reviews v1 is still listed after its removal"   # ... and gone after the removal
+expect_out 'simulated world after terminate: empty'
+
+check "demo with an unknown version is an error"
+run demo "$source_dir/examples/specs/bookinfo-hybrid.yaml" --migrate reviews --from v1 --to v9 \
+    --latency-ms 2 --plain
+expect_rc 1
+expect_err 'needs versions "v1" and "v9"'
+
+check "deploy with a bad fault rate is a usage error"
+run deploy "$source_dir/examples/specs/bookinfo-hybrid.yaml" --fault-rate 3
+expect_rc 2
+expect_err 'fault-rate'
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures check(s) failed" >&2

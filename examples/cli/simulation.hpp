@@ -1,0 +1,48 @@
+// What `meshorch deploy` and `meshorch demo` share: a simulated infrastructure, an
+// orchestrator on it, and running one operation with live progress.
+#pragma once
+
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include <meshorch/orchestrator.hpp>
+#include <meshorch/sim.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace meshorch::cli {
+
+// Every simulated command takes --latency-ms N, --fault-rate P, --seed N and --plain.
+inline constexpr std::string_view simulation_help =
+    "simulated infrastructure:\n"
+    "  --latency-ms N    latency of every backend call (default 20; VNF operations take 15x)\n"
+    "  --fault-rate P    probability in [0,1] that a backend call fails transiently (default 0);\n"
+    "                    the engine retries them with backoff\n"
+    "  --seed N          random seed of latency jitter and faults (default 1)\n"
+    "  --plain           print one line per event even on a terminal\n";
+
+class Simulation {
+public:
+    // Reads the simulation options; prints a usage error and returns nullopt when they are bad.
+    static std::unique_ptr<Simulation> create(const Command& command, const ParsedArgs& args);
+
+    Orchestrator& orchestrator() { return *orchestrator_; }
+    sim::World& world() { return *world_; }
+
+    // Runs the operation to its end with live progress; prints the outcome. True on success.
+    bool run(const std::string& title, Result<Operation> started);
+    // Prints the service's status: phase and one line per workload.
+    void print_status(const std::string& service);
+    // Prints the objects the cluster holds for the service: "Kind namespace/name" lines.
+    void print_objects(const std::string& service);
+
+private:
+    std::shared_ptr<sim::World> world_;
+    std::unique_ptr<Orchestrator> orchestrator_;
+    std::shared_ptr<ProgressView> progress_;
+    SubscriptionId subscription_ = 0;
+};
+
+}  // namespace meshorch::cli
