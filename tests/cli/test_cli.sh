@@ -318,7 +318,7 @@ expect_rc 0
 expect_out '^-> reconfigure bookinfo: Succeeded'
 expect_out 'reconfigure: remove reviews v1'
 expect_out 'reviews/v1#0 +vm +Ready'   # after the deploy ...
-sed -n '/reconfigure: remove reviews v1/,$p' "$work/out" | grep -q 'reviews/v1#' &&
+sed -n '/reconfigure: remove reviews v1/,$p' "$work/out" | grep -q '^  reviews/v1#' &&
     fail "reviews v1 is still listed after its removal"   # ... and gone after the removal
 expect_out 'simulated world after terminate: empty'
 
