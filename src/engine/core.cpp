@@ -296,9 +296,6 @@ Result<Operation> Core::begin(Request request) {
         entry.status.name = name;
         if (request.spec) entry.status.namespace_ = namespace_of(*request.spec);
         entry.status.phase = phase_of(request.kind);
-        if (request.kind == OperationKind::heal && record && !record->applied_spec) {
-            entry.status.phase = ServicePhase::failed;
-        }
         entry.status.last_operation_id = op->id;
         entry.status.last_operation_kind = request.kind;
         entry.status.last_operation_state = OperationState::pending;

@@ -463,20 +463,15 @@ Task<void> Run::rollback(Error original) {
             e.status.last_operation_state = OperationState::rolled_back;
             e.status.message = "rolled back: " + original.message;
         });
-        core_.log->info("{} rolled back", tag_);
-        Event ev;
-        ev.type = Event::Type::operation;
-        ev.operation_state = OperationState::rolled_back;
-        ev.message = original.message;
-        ev.time = std::chrono::system_clock::now();
-        ev.operation_id = op_->id;
-        ev.service = request_.service;
-        ev.operation_kind = request_.kind;
-        {
-            std::lock_guard lock(op_->mutex);
-            op_->state = OperationState::rolled_back;
+        // What was restored serves again.
+        std::vector<WorkloadId> restored;
+        for (const auto& [id, state] : workload_states_) {
+            if (target && (state == WorkloadState::in_mesh || state == WorkloadState::running)) {
+                restored.push_back(id);
+            }
         }
-        core_.publish(std::move(ev));
+        for (const auto& id : restored) set_workload(id, WorkloadState::ready);
+        set_state(OperationState::rolled_back, original.message);
         finished_ = true;
         core_.finish(op_, OperationState::rolled_back, std::move(original));
         co_return;
@@ -504,7 +499,7 @@ Status Run::save() {
     return Ok{};
 }
 
-void Run::set_state(OperationState state) {
+void Run::set_state(OperationState state, std::string message) {
     state_ = state;
     {
         std::lock_guard lock(op_->mutex);
@@ -520,6 +515,7 @@ void Run::set_state(OperationState state) {
     ev.service = request_.service;
     ev.operation_kind = request_.kind;
     ev.operation_state = state;
+    ev.message = std::move(message);
     core_.publish(std::move(ev));
 }
 

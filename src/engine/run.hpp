@@ -122,7 +122,7 @@ private:
 
     // ---- record, status and events (run.cpp)
     Status save();
-    void set_state(OperationState state);
+    void set_state(OperationState state, std::string message = {});
     void enter(OperationState state, Mode mode);
     void step(std::string message);
     void set_workload(const WorkloadId& id, WorkloadState state, std::string message = {});
