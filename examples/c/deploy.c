@@ -11,9 +11,9 @@
 #include <string.h>
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees, or NULL. */
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
+static char* read_file(const char* path) {
+    FILE* f = fopen(path, "rb");
+    char* text = NULL;
     long size;
     if (f == NULL) return NULL;
     if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
@@ -28,15 +28,15 @@ static char *read_file(const char *path) {
 }
 
 /* Prints an error with its detail (field errors, HTTP status...) and returns 1. */
-static int report(const char *what, int code) {
-    const meshorch_error *e = meshorch_error_last();
+static int report(const char* what, int code) {
+    const meshorch_error* e = meshorch_error_last();
     fprintf(stderr, "%s failed: %s (%d): %s\n  detail: %s\n", what, meshorch_errstr(code), code,
             e->message, e->detail);
     return 1;
 }
 
 /* Runs on an orchestrator thread: copy what you keep, do not block. */
-static void print_event(const meshorch_event *e, void *payload) {
+static void print_event(const meshorch_event* e, void* payload) {
     (void)payload;
     if (e->type == MESHORCH_EVENT_WORKLOAD) {
         printf("  [%s] %s/%s#%d -> %s%s%s\n", e->operation_id, e->microservice, e->version,
@@ -54,7 +54,7 @@ static void print_event(const meshorch_event *e, void *payload) {
 }
 
 /* Waits for an operation and reports how it ended; 0 when it succeeded. */
-static int finish(meshorch_operation *op, const char *what) {
+static int finish(meshorch_operation* op, const char* what) {
     int rc = meshorch_operation_wait(op, 5 * 60 * 1000);
     if (rc != MESHORCH_OK) return report(what, rc);
     rc = meshorch_operation_result(op);
@@ -64,15 +64,15 @@ static int finish(meshorch_operation *op, const char *what) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    const char *path = argc > 1 ? argv[1] : "examples/specs/bookinfo-hybrid.yaml";
+int main(int argc, char** argv) {
+    const char* path = argc > 1 ? argv[1] : "examples/specs/bookinfo-hybrid.yaml";
     meshorch_orchestrator_options opts = MESHORCH_ORCHESTRATOR_OPTIONS_INIT;
-    meshorch_orchestrator *orch = NULL;
-    meshorch_operation *op = NULL;
+    meshorch_orchestrator* orch = NULL;
+    meshorch_operation* op = NULL;
     meshorch_subscription_id sub = 0;
     char *service = NULL, *status = NULL, *snapshot = NULL;
     int major, minor, patch, rc, failed = 1;
-    char *spec = read_file(path);
+    char* spec = read_file(path);
 
     meshorch_version(&major, &minor, &patch);
     printf("meshorch %d.%d.%d (header %d.%d.%d)\n", major, minor, patch, MESHORCH_VERSION_MAJOR,
@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
 
     /* 1. Check the spec: every problem comes with its path and line. */
     {
-        char *errors = NULL;
+        char* errors = NULL;
         rc = meshorch_spec_validate(&errors, spec);
         if (rc != MESHORCH_OK) {
             fprintf(stderr, "%s is not a valid spec: %s\n", path, errors ? errors : "");

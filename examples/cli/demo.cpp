@@ -14,18 +14,19 @@ using namespace meshorch::cli;
 
 int run(const Args& args);
 
-const std::string help = std::string(
-    "usage: meshorch demo SPEC --migrate MS --from V1 --to V2 [--steps 100,50,0]\n"
-    "                     [simulation options]\n"
-    "\n"
-    "Deploys SPEC on the simulated infrastructure, shifts the traffic of microservice MS from\n"
-    "version V1 to V2 by reconfigures (V1 keeps the --steps percentages of what the two\n"
-    "shared), removes V1, terminates the service and checks the world is empty. A VM-to-\n"
-    "container migration is V1 on a VM and V2 in a container.\n") +
+const std::string help =
+    std::string(
+        "usage: meshorch demo SPEC --migrate MS --from V1 --to V2 [--steps 100,50,0]\n"
+        "                     [simulation options]\n"
+        "\n"
+        "Deploys SPEC on the simulated infrastructure, shifts the traffic of microservice MS from\n"
+        "version V1 to V2 by reconfigures (V1 keeps the --steps percentages of what the two\n"
+        "shared), removes V1, terminates the service and checks the world is empty. A VM-to-\n"
+        "container migration is V1 on a VM and V2 in a container.\n") +
     std::string(simulation_help);
 
-const Command command{"demo", "deploy, migrate a microservice between versions, terminate",
-                      help, run};
+const Command command{"demo", "deploy, migrate a microservice between versions, terminate", help,
+                      run};
 [[maybe_unused]] const bool registered = add_command(command);
 
 std::vector<int> parse_steps(const std::string& text) {

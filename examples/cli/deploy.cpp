@@ -11,16 +11,17 @@ using namespace meshorch::cli;
 
 int run(const Args& args);
 
-const std::string help = std::string(
-    "usage: meshorch deploy SPEC [--terminate] [-o yaml] [simulation options]\n"
-    "\n"
-    "Deploys the service on the embedded simulated infrastructure (VNF manager, Kubernetes\n"
-    "cluster and VM sidecar injector), showing the progress of every workload, then prints\n"
-    "the final status and the mesh objects.\n"
-    "\n"
-    "options:\n"
-    "  --terminate       terminate the service afterwards and check that nothing is left\n"
-    "  -o, --output yaml print the applied objects in full, as YAML\n") +
+const std::string help =
+    std::string(
+        "usage: meshorch deploy SPEC [--terminate] [-o yaml] [simulation options]\n"
+        "\n"
+        "Deploys the service on the embedded simulated infrastructure (VNF manager, Kubernetes\n"
+        "cluster and VM sidecar injector), showing the progress of every workload, then prints\n"
+        "the final status and the mesh objects.\n"
+        "\n"
+        "options:\n"
+        "  --terminate       terminate the service afterwards and check that nothing is left\n"
+        "  -o, --output yaml print the applied objects in full, as YAML\n") +
     std::string(simulation_help);
 
 const Command command{"deploy", "deploy a service on the simulated infrastructure", help, run};
@@ -50,8 +51,8 @@ int run(const Args& args) {
     sim->print_status(spec->name);
     std::printf("\nobjects in the cluster:\n");
     if (parsed->has("output")) {
-        std::printf("%s", meshorch::to_yaml_stream(sim->world().snapshot().objects.manifests())
-                              .c_str());
+        std::printf("%s",
+                    meshorch::to_yaml_stream(sim->world().snapshot().objects.manifests()).c_str());
     } else {
         sim->print_objects(spec->name);
     }

@@ -21,8 +21,7 @@ WeightedVersion* find_share(Route& route, const std::string& version) {
 }  // namespace
 
 Result<ServiceSpec> shift_weight(ServiceSpec spec, const std::string& microservice,
-                                 const std::string& from, const std::string& to,
-                                 int from_percent) {
+                                 const std::string& from, const std::string& to, int from_percent) {
     const Microservice* ms = find_mutable(spec, microservice);
     if (!ms) return make_error(Errc::invalid_argument, "no microservice \"" + microservice + "\"");
     if (!ms->find_version(from) || !ms->find_version(to)) {

@@ -13,8 +13,7 @@ namespace meshorch::cli {
 // of what the two had together, and `to` the rest. Fails when no route splits between them
 // and `from` and `to` are not both versions of the microservice.
 Result<ServiceSpec> shift_weight(ServiceSpec spec, const std::string& microservice,
-                                 const std::string& from, const std::string& to,
-                                 int from_percent);
+                                 const std::string& from, const std::string& to, int from_percent);
 
 // Removes a version that no longer receives traffic: from the microservice and from every
 // split (where its weight must be 0) and mirror.

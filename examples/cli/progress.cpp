@@ -4,7 +4,9 @@
 
 namespace meshorch::cli {
 
-bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool stdout_is_terminal() {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
 
 ProgressView::ProgressView(bool live, std::FILE* out) : live_(live), out_(out) {}
 
@@ -28,8 +30,7 @@ void ProgressView::on_event(const Event& event) {
                 workloads_[*event.workload] = std::move(line);
             }
             break;
-        case Event::Type::step:
-            return;  // too chatty for the table
+        case Event::Type::step: return;  // too chatty for the table
     }
     redraw_locked();
 }

@@ -53,8 +53,7 @@ std::unique_ptr<Simulation> Simulation::create(const Command& command, const Par
     orch.operation_deadline = std::chrono::minutes(5);
     self->orchestrator_ = std::make_unique<Orchestrator>(self->world_->backends(), orch);
 
-    self->progress_ =
-        std::make_shared<ProgressView>(stdout_is_terminal() && !args.has("plain"));
+    self->progress_ = std::make_shared<ProgressView>(stdout_is_terminal() && !args.has("plain"));
     self->subscription_ = self->orchestrator_->subscribe(
         [progress = self->progress_](const Event& e) { progress->on_event(e); });
     return self;
@@ -106,9 +105,9 @@ void Simulation::print_objects(const std::string& service) {
                                 ? labels->get_object().if_contains(label_service)
                                 : nullptr;
         if (owner && owner->is_string() && owner->get_string() == service) {
-            std::printf("  %-20s %s\n", key.kind.c_str(),
-                        (key.namespace_.empty() ? key.name : key.namespace_ + "/" + key.name)
-                            .c_str());
+            std::printf(
+                "  %-20s %s\n", key.kind.c_str(),
+                (key.namespace_.empty() ? key.name : key.namespace_ + "/" + key.name).c_str());
         }
     }
 }

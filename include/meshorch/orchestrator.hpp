@@ -49,8 +49,8 @@ struct BackoffPolicy {
 };
 
 struct OrchestratorOptions {
-    int threads = 2;                                   // engine threads
-    int max_in_flight_per_backend = 32;                // concurrent calls per port
+    int threads = 2;                     // engine threads
+    int max_in_flight_per_backend = 32;  // concurrent calls per port
     std::chrono::milliseconds operation_deadline{std::chrono::minutes(30)};
     std::chrono::milliseconds call_timeout{std::chrono::seconds(60)};  // per backend call
     std::chrono::milliseconds poll_interval{std::chrono::seconds(2)};  // LCM op, readiness

@@ -30,20 +30,28 @@ using Callback = std::function<void(Result<T>)>;
 
 // Everything the VNF manager needs to create one VNF: one per version of a microservice.
 struct VnfRequest {
-    std::string name;           // stable: "<service>-<microservice>-<version>"
+    std::string name;  // stable: "<service>-<microservice>-<version>"
     std::string service;
-    std::string namespace_;     // Kubernetes namespace of the service
+    std::string namespace_;  // Kubernetes namespace of the service
     std::string microservice;
     std::string version;
     Substrate substrate = Substrate::vm;
     VnfPackageRef package;
-    int instances = 1;                     // VMs, or pod replicas
-    std::optional<VmWorkload> vm;          // VM versions
-    std::optional<Object> deployment;      // container versions: the Deployment to run
+    int instances = 1;                 // VMs, or pod replicas
+    std::optional<VmWorkload> vm;      // VM versions
+    std::optional<Object> deployment;  // container versions: the Deployment to run
 };
 
 // SOL003 LcmOperationStateType.
-enum class LcmState { starting, processing, completed, failed_temp, failed, rolling_back, rolled_back };
+enum class LcmState {
+    starting,
+    processing,
+    completed,
+    failed_temp,
+    failed,
+    rolling_back,
+    rolled_back
+};
 const char* to_string(LcmState) noexcept;  // "STARTING", ...
 
 struct LcmOperation {
@@ -51,15 +59,15 @@ struct LcmOperation {
     std::string vnf_id;
     std::string operation;  // "INSTANTIATE", "SCALE", "TERMINATE", "HEAL"
     LcmState state = LcmState::starting;
-    std::string error;      // problem details when FAILED_TEMP / FAILED
+    std::string error;  // problem details when FAILED_TEMP / FAILED
 };
 
 struct VnfInstance {
     std::string id;
     std::string name;
     bool instantiated = false;
-    std::vector<VmInstance> vms;     // VM VNFs: servers and their addresses
-    std::vector<std::string> pods;   // container VNFs: pod names
+    std::vector<VmInstance> vms;    // VM VNFs: servers and their addresses
+    std::vector<std::string> pods;  // container VNFs: pod names
 };
 
 class VnfManager {
@@ -130,9 +138,9 @@ public:
     virtual void root_certificate(const std::string& namespace_, const CallContext& ctx,
                                   Callback<std::string> done) = 0;
     // Readiness of the pods labelled app=<microservice>, version=<version>.
-    virtual void workload_readiness(const std::string& namespace_,
-                                    const std::string& microservice, const std::string& version,
-                                    const CallContext& ctx, Callback<WorkloadReadiness> done) = 0;
+    virtual void workload_readiness(const std::string& namespace_, const std::string& microservice,
+                                    const std::string& version, const CallContext& ctx,
+                                    Callback<WorkloadReadiness> done) = 0;
 };
 
 // ---- VM sidecar injector --------------------------------------------------------------------

@@ -76,21 +76,36 @@ namespace meshorch::sim {
 //   k8s_readiness                           "<microservice>-<version>"
 //   inject, inject_refresh, inject_remove   the VM address
 enum class CallKind {
-    vnf_create, vnf_instantiate, vnf_scale, vnf_heal, vnf_terminate, vnf_delete,
-    vnf_get_operation, vnf_get, vnf_find,
-    k8s_apply, k8s_get, k8s_list, k8s_remove, k8s_token, k8s_root_cert, k8s_readiness,
-    inject, inject_refresh, inject_remove,
+    vnf_create,
+    vnf_instantiate,
+    vnf_scale,
+    vnf_heal,
+    vnf_terminate,
+    vnf_delete,
+    vnf_get_operation,
+    vnf_get,
+    vnf_find,
+    k8s_apply,
+    k8s_get,
+    k8s_list,
+    k8s_remove,
+    k8s_token,
+    k8s_root_cert,
+    k8s_readiness,
+    inject,
+    inject_refresh,
+    inject_remove,
 };
 const char* to_string(CallKind) noexcept;  // "vnf_create", ...
 
 enum class FaultKind {
-    unavailable,    // 503: transient
-    rate_limited,   // 429: transient
-    conflict,       // 409: transient (retry)
-    timeout,        // the call never answers before its deadline
-    rejected,       // 400/422: terminal, with a backend message
+    unavailable,       // 503: transient
+    rate_limited,      // 429: transient
+    conflict,          // 409: transient (retry)
+    timeout,           // the call never answers before its deadline
+    rejected,          // 400/422: terminal, with a backend message
     operation_failed,  // LCM calls only: the call succeeds, the op-occ ends FAILED_TEMP
-    never_boots,    // vnf_instantiate on a VM VNF: the op completes but a VM never gets an address
+    never_boots,  // vnf_instantiate on a VM VNF: the op completes but a VM never gets an address
 };
 // As Errors (Error::http_status set, body_excerpt shaped like the backend's error body:
 // SOL013 ProblemDetails for the VNF manager, a v1 Status for Kubernetes):
@@ -108,11 +123,11 @@ const char* to_string(FaultKind) noexcept;
 // "The nth call of this kind (optionally: whose target name contains `match`) fails this way".
 struct ScriptedFault {
     CallKind call = CallKind::vnf_instantiate;
-    int nth = 1;            // 1-based, counted among calls of this kind that match
+    int nth = 1;  // 1-based, counted among calls of this kind that match
     FaultKind fault = FaultKind::unavailable;
-    std::string match;      // substring of the VNF name / object name / VM address; empty = any
-    int repeat = 1;         // how many consecutive matching calls fail from the nth on;
-                            // <= 0: every matching call from the nth on (until clear_faults())
+    std::string match;  // substring of the VNF name / object name / VM address; empty = any
+    int repeat = 1;     // how many consecutive matching calls fail from the nth on;
+                        // <= 0: every matching call from the nth on (until clear_faults())
 };
 // A script counts the matching calls made after script() (calls that end before reaching the
 // backend, cancelled or past their deadline, are not counted). When several scripts hit one
@@ -238,10 +253,10 @@ struct ProxyRecord {  // an injected VM proxy
 
 // Everything the world holds, in a stable order.
 struct Snapshot {
-    std::vector<VnfRecord> vnfs;       // by name, then creation order
-    std::vector<VmInstance> vms;       // VNF by VNF (in the order of vnfs), then VM order;
-                                       // address empty for a VM that has not booted
-    std::vector<PodRecord> pods;       // by namespace, then name
+    std::vector<VnfRecord> vnfs;  // by name, then creation order
+    std::vector<VmInstance> vms;  // VNF by VNF (in the order of vnfs), then VM order;
+                                  // address empty for a VM that has not booted
+    std::vector<PodRecord> pods;  // by namespace, then name
     ObjectSet objects;  // every Kubernetes/Istio object in the cluster (pods are in `pods`)
     std::vector<ProxyRecord> proxies;  // by server id
     bool empty() const noexcept {

@@ -71,7 +71,7 @@ struct Event {
     OperationState operation_state = OperationState::pending;  // type operation (and current)
     std::optional<WorkloadId> workload;                        // type workload
     WorkloadState workload_state = WorkloadState::pending;
-    std::string message;  // what happened, in words; the error for failures
+    std::string message;            // what happened, in words; the error for failures
     std::string to_string() const;  // one log line
 };
 
@@ -95,9 +95,9 @@ struct ServiceStatus {
     std::string last_operation_id;
     OperationKind last_operation_kind = OperationKind::deploy;
     OperationState last_operation_state = OperationState::pending;
-    std::string message;                 // why it failed, what remains after a failed rollback
+    std::string message;  // why it failed, what remains after a failed rollback
     std::vector<WorkloadStatus> workloads;
-    std::size_t applied_objects = 0;     // Kubernetes/Istio objects meshorch has applied
+    std::size_t applied_objects = 0;  // Kubernetes/Istio objects meshorch has applied
 };
 
 }  // namespace meshorch

@@ -9,14 +9,14 @@ namespace {
 
 // Apply order: what an object refers to is written before it.
 constexpr std::array<std::string_view, 11> apply_order = {
-    "Namespace",       "ServiceAccount",      "Service",
-    "Deployment",      "WorkloadGroup",       "WorkloadEntry",
-    "DestinationRule", "PeerAuthentication",  "AuthorizationPolicy",
-    "Sidecar",         "VirtualService",
+    "Namespace",           "ServiceAccount", "Service",         "Deployment",
+    "WorkloadGroup",       "WorkloadEntry",  "DestinationRule", "PeerAuthentication",
+    "AuthorizationPolicy", "Sidecar",        "VirtualService",
 };
 
 std::string string_at(const boost::json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+    if (const auto* v = o.if_contains(key); v && v->is_string())
+        return std::string(v->get_string());
     return {};
 }
 
@@ -67,7 +67,9 @@ void ObjectSet::merge(ObjectSet&& other) {
     other.objects_.clear();
 }
 
-bool ObjectSet::erase(const ObjectKey& key) { return objects_.erase(key) > 0; }
+bool ObjectSet::erase(const ObjectKey& key) {
+    return objects_.erase(key) > 0;
+}
 
 const Object* ObjectSet::find(const ObjectKey& key) const {
     auto it = objects_.find(key);

@@ -32,13 +32,20 @@ namespace {
 using Labels = std::map<std::string, std::string>;
 
 constexpr std::array<std::string_view, 15> cluster_scoped_kinds = {
-    "Namespace",          "Node",
-    "PersistentVolume",   "ClusterRole",
-    "ClusterRoleBinding", "CustomResourceDefinition",
-    "StorageClass",       "PriorityClass",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "APIService",         "IngressClass",
-    "RuntimeClass",       "CSIDriver",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "APIService",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
     "VolumeAttachment",
 };
 
@@ -47,9 +54,13 @@ bool is_cluster_scoped(const std::string& kind) {
            cluster_scoped_kinds.end();
 }
 
-bool is_pod(const ObjectKey& key) { return key.api_version == "v1" && key.kind == "Pod"; }
+bool is_pod(const ObjectKey& key) {
+    return key.api_version == "v1" && key.kind == "Pod";
+}
 
-ObjectKey namespace_key(const std::string& ns) { return ObjectKey{"v1", "Namespace", "", ns}; }
+ObjectKey namespace_key(const std::string& ns) {
+    return ObjectKey{"v1", "Namespace", "", ns};
+}
 
 const json::object* object_at(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v && v->is_object()) return &v->get_object();
@@ -57,7 +68,8 @@ const json::object* object_at(const json::object& o, std::string_view key) {
 }
 
 std::string string_at(const json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+    if (const auto* v = o.if_contains(key); v && v->is_string())
+        return std::string(v->get_string());
     return {};
 }
 
@@ -205,8 +217,9 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
     if (is_pod(key)) {
         if (!preload) {
             return k8s(Errc::backend, 422,
-                       desc + ": the simulated cluster runs pods for Deployments only; apply a "
-                              "Deployment (or preload() the pod)");
+                       desc +
+                           ": the simulated cluster runs pods for Deployments only; apply a "
+                           "Deployment (or preload() the pod)");
         }
         SimPod pod;
         pod.record.namespace_ = key.namespace_;
@@ -308,7 +321,8 @@ std::vector<const SimPod*> Core::pods_of(const ObjectKey& deployment) const {
     for (const auto& [id, pod] : pods) {
         if (pod.owner && *pod.owner == deployment) out.push_back(&pod);
     }
-    std::sort(out.begin(), out.end(), [](const SimPod* a, const SimPod* b) { return a->seq < b->seq; });
+    std::sort(out.begin(), out.end(),
+              [](const SimPod* a, const SimPod* b) { return a->seq < b->seq; });
     return out;
 }
 
@@ -362,7 +376,8 @@ void Core::reconcile_deployment(const ObjectKey& key) {
                 if (const auto* pspec = object_at(*tmpl, "spec")) {
                     if (const auto* cs = pspec->if_contains("containers"); cs && cs->is_array()) {
                         for (const auto& c : cs->get_array()) {
-                            if (c.is_object()) containers.push_back(string_at(c.get_object(), "name"));
+                            if (c.is_object())
+                                containers.push_back(string_at(c.get_object(), "name"));
                         }
                     }
                 }
@@ -407,12 +422,13 @@ void Core::reconcile_deployment(const ObjectKey& key) {
         pod.created = rfc3339(std::chrono::system_clock::now());
         pod.seq = next_pod_seq++;
         if (!pod.record.ready) {
-            at(Clock::now() + start, [id = std::make_pair(key.namespace_, name),
-                                      uid = pod.uid](Core& core) {
-                std::lock_guard lock(core.mutex);
-                auto it = core.pods.find(id);
-                if (it != core.pods.end() && it->second.uid == uid) it->second.record.ready = true;
-            });
+            at(Clock::now() + start,
+               [id = std::make_pair(key.namespace_, name), uid = pod.uid](Core& core) {
+                   std::lock_guard lock(core.mutex);
+                   auto it = core.pods.find(id);
+                   if (it != core.pods.end() && it->second.uid == uid)
+                       it->second.record.ready = true;
+               });
         }
         pods.emplace(std::make_pair(key.namespace_, name), std::move(pod));
     }
@@ -426,9 +442,10 @@ Object Core::pod_object(const SimPod& pod) const {
     md["creationTimestamp"] = pod.created;
     if (!pod.record.labels.empty()) md["labels"] = to_json(pod.record.labels);
     if (pod.owner) {
-        md["ownerReferences"] = json::array{json::object{
-            {"apiVersion", pod.owner->api_version}, {"kind", pod.owner->kind},
-            {"name", pod.owner->name}, {"controller", true}}};
+        md["ownerReferences"] = json::array{json::object{{"apiVersion", pod.owner->api_version},
+                                                         {"kind", pod.owner->kind},
+                                                         {"name", pod.owner->name},
+                                                         {"controller", true}}};
     }
     json::array containers;
     for (const auto& c : pod.containers) {
@@ -441,10 +458,10 @@ Object Core::pod_object(const SimPod& pod) const {
         {"kind", "Pod"},
         {"metadata", std::move(md)},
         {"spec", json::object{{"containers", std::move(containers)}}},
-        {"status",
-         json::object{{"phase", ready ? "Running" : "Pending"},
-                      {"conditions", json::array{json::object{
-                                         {"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}},
+        {"status", json::object{{"phase", ready ? "Running" : "Pending"},
+                                {"conditions",
+                                 json::array{json::object{{"type", "Ready"},
+                                                          {"status", ready ? "True" : "False"}}}}}},
     };
     return make_object(std::move(manifest));
 }
@@ -549,11 +566,13 @@ public:
                 if (lifetime.count() <= 0) {
                     return k8s(Errc::backend, 422,
                                "TokenRequest for serviceaccount " + namespace_ + "/" +
-                                   service_account + " is invalid: spec.expirationSeconds must "
-                                                     "be positive");
+                                   service_account +
+                                   " is invalid: spec.expirationSeconds must "
+                                   "be positive");
                 }
                 if (!c.namespace_exists(namespace_)) return namespace_not_found(namespace_);
-                auto sa = c.objects.find(ObjectKey{"v1", "ServiceAccount", namespace_, service_account});
+                auto sa =
+                    c.objects.find(ObjectKey{"v1", "ServiceAccount", namespace_, service_account});
                 if (sa == c.objects.end()) {
                     return k8s(Errc::not_found, 404,
                                "serviceaccounts \"" + service_account + "\" not found");
@@ -614,8 +633,8 @@ public:
                             Callback<WorkloadReadiness> done) override {
         core_->call<WorkloadReadiness>(
             CallKind::k8s_readiness, microservice + "-" + version, ctx, std::move(done),
-            [namespace_, microservice, version](Core& c,
-                                                std::optional<FaultKind>) -> Result<WorkloadReadiness> {
+            [namespace_, microservice, version](
+                Core& c, std::optional<FaultKind>) -> Result<WorkloadReadiness> {
                 std::lock_guard lock(c.mutex);
                 const Labels want{{"app", microservice}, {"version", version}};
                 WorkloadReadiness r;

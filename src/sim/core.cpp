@@ -148,7 +148,9 @@ Core::Core(Options o) : options(std::move(o)) {
     scheduler_ = std::make_unique<Scheduler>(options.threads);
 }
 
-Core::~Core() { shutdown(); }
+Core::~Core() {
+    shutdown();
+}
 
 void Core::shutdown() {
     {
@@ -245,12 +247,12 @@ std::chrono::milliseconds Core::pick_latency(CallKind kind) {
 std::string Core::new_uuid() {
     std::uint64_t a = next_random(id_rng_);
     std::uint64_t b = next_random(id_rng_);
-    a = (a & ~0xF000ULL) | 0x4000ULL;                              // version 4
-    b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;       // variant 10
+    a = (a & ~0xF000ULL) | 0x4000ULL;                         // version 4
+    b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                  static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xFFFF),
-                  static_cast<unsigned>(a & 0xFFFF), static_cast<unsigned>(b >> 48),
+    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                  static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
+                  static_cast<unsigned>(b >> 48),
                   static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
     return buf;
 }

@@ -43,10 +43,10 @@ struct SimVnf {
     std::string id;
     std::string name;
     Substrate substrate = Substrate::vm;
-    VnfRequest request;       // create_vnf's, replaced by instantiate's
-    std::uint64_t seq = 0;    // creation order
+    VnfRequest request;     // create_vnf's, replaced by instantiate's
+    std::uint64_t seq = 0;  // creation order
     bool instantiated = false;
-    std::string busy_op;      // the LCM operation running on it, if any
+    std::string busy_op;  // the LCM operation running on it, if any
     std::vector<SimVm> vms;
     std::optional<ObjectKey> deployment;  // container VNFs: their Deployment in the cluster
 };
@@ -224,13 +224,13 @@ public:
     std::map<std::string, SimVnf> vnfs;  // by id
     std::map<std::string, SimOp> ops;    // by id
     std::uint64_t next_vnf_seq = 0;
-    std::set<std::string> addresses;     // allocated
+    std::set<std::string> addresses;  // allocated
     std::uint64_t address_cursor = 0;
 
     // Cluster
     std::map<ObjectKey, Object> objects;
     std::map<ObjectKey, std::map<std::string, std::string>> foreign_labels;  // from preload()
-    std::map<std::pair<std::string, std::string>, SimPod> pods;  // (namespace, name)
+    std::map<std::pair<std::string, std::string>, SimPod> pods;              // (namespace, name)
     std::uint64_t next_pod_seq = 0;
     std::uint64_t resource_version = 1000;
     std::map<std::string, IssuedToken> tokens;
@@ -240,7 +240,7 @@ public:
 
     // Helpers (mutex held). ids and names are deterministic for a given seed and call order.
     std::string new_uuid();
-    std::string random_suffix(std::size_t length);  // [bcdfghjklmnpqrstvwxz2456789]
+    std::string random_suffix(std::size_t length);           // [bcdfghjklmnpqrstvwxz2456789]
     std::string vnf_label(const std::string& vnf_id) const;  // the VNF's name, else the id
 
     // VMs (vnfm.cpp)
@@ -291,8 +291,8 @@ void Core::answer_later(Clock::time_point when, const std::shared_ptr<Pending<T>
 }
 
 template <class T, class Perform>
-void Core::call(CallKind kind, const std::string& target, const CallContext& ctx,
-                Callback<T> done, Perform perform) {
+void Core::call(CallKind kind, const std::string& target, const CallContext& ctx, Callback<T> done,
+                Perform perform) {
     const auto now = Clock::now();
     std::string what = std::string(to_string(kind)) + " \"" + target + "\"";
     enum class Start { normal, shut_down, cancelled, deadline_passed };
@@ -342,9 +342,8 @@ void Core::call(CallKind kind, const std::string& target, const CallContext& ctx
     if (cancel_id != 0) p->set_cancel_id(cancel_id);
 
     if (fault == FaultKind::timeout) {
-        const auto when = ctx.deadline == Deadline::max()
-                              ? now + no_deadline_timeout
-                              : ctx.deadline;
+        const auto when =
+            ctx.deadline == Deadline::max() ? now + no_deadline_timeout : ctx.deadline;
         answer_later(when, p, timeout_error(what));
         return;
     }
@@ -355,8 +354,8 @@ void Core::call(CallKind kind, const std::string& target, const CallContext& ctx
     }
     post_at(when, [weak_core, p, kind, fault, what, perform = std::move(perform)]() mutable {
         auto core = weak_core.lock();
-        if (!core) return;             // shutdown answers it
-        if (!p->claim()) return;       // cancelled meanwhile: never performed
+        if (!core) return;        // shutdown answers it
+        if (!p->claim()) return;  // cancelled meanwhile: never performed
         std::optional<FaultKind> effect;
         if (fault && core->is_transport_fault(*fault)) {
             p->deliver(Result<T>(core->fault_error(*fault, kind, what)));

@@ -58,7 +58,8 @@ public:
                 if (auto it = c.proxies.find(target.server_id); it != c.proxies.end()) {
                     const ProxyRecord& r = it->second.record;
                     if (r.bundle == request.bundle && r.microservice == request.microservice &&
-                        r.version == request.version && it->second.namespace_ == request.namespace_) {
+                        r.version == request.version &&
+                        it->second.namespace_ == request.namespace_) {
                         return InjectionResult{false};
                     }
                 }
@@ -87,8 +88,10 @@ public:
                     return injector_error("no proxy on VM " + describe(vm) + " to refresh");
                 }
                 SimProxy& proxy = it->second;
-                if (token.empty()) return injector_error("refresh of VM " + describe(vm) + ": empty token");
-                if (auto why = c.check_mesh_token(token, proxy.namespace_, proxy.record.microservice)) {
+                if (token.empty())
+                    return injector_error("refresh of VM " + describe(vm) + ": empty token");
+                if (auto why =
+                        c.check_mesh_token(token, proxy.namespace_, proxy.record.microservice)) {
                     return injector_error("refresh of VM " + describe(vm) + ": " + *why);
                 }
                 proxy.record.bundle.files["istio-token"] = token;

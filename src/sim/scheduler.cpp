@@ -20,7 +20,9 @@ Scheduler::Scheduler(int threads) : state_(std::make_shared<State>()) {
     }
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+    stop();
+}
 
 bool Scheduler::post_at(Clock::time_point when, Task task) {
     {

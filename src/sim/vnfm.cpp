@@ -62,8 +62,8 @@ void finish_op(Core& c, const std::string& op_id, const Completion& complete) {
 
 // Starts an op occurrence: STARTING now, PROCESSING after a fifth of lcm_duration, then
 // COMPLETED (or FAILED_TEMP) once lcm_duration has passed. Mutex held.
-std::string start_op(Core& c, SimVnf& vnf, const char* operation,
-                     std::optional<FaultKind> effect, Completion complete) {
+std::string start_op(Core& c, SimVnf& vnf, const char* operation, std::optional<FaultKind> effect,
+                     Completion complete) {
     SimOp op;
     op.op.id = c.new_uuid();
     op.op.vnf_id = vnf.id;
@@ -104,7 +104,9 @@ std::optional<std::string> add_vms(Core& c, SimVnf& vnf, int count, bool boot) {
     return std::nullopt;
 }
 
-bool boots(std::optional<FaultKind> effect) { return effect != FaultKind::never_boots; }
+bool boots(std::optional<FaultKind> effect) {
+    return effect != FaultKind::never_boots;
+}
 
 }  // namespace
 
@@ -248,11 +250,12 @@ public:
                     return lcm(Errc::backend, 422,
                                "heal of VNF " + vnf.name + ": VNFC " + server_id + " not found");
                 }
-                return start_op(c, vnf, "HEAL", effect,
-                                [server_id](Core& core, SimVnf& v, std::optional<FaultKind> eff)
-                                    -> std::optional<std::string> {
-                                    return heal_completion(core, v, server_id, eff);
-                                });
+                return start_op(
+                    c, vnf, "HEAL", effect,
+                    [server_id](Core& core, SimVnf& v,
+                                std::optional<FaultKind> eff) -> std::optional<std::string> {
+                        return heal_completion(core, v, server_id, eff);
+                    });
             });
     }
 
@@ -280,8 +283,7 @@ public:
             });
     }
 
-    void delete_vnf(const std::string& vnf_id, const CallContext& ctx,
-                    Callback<Ok> done) override {
+    void delete_vnf(const std::string& vnf_id, const CallContext& ctx, Callback<Ok> done) override {
         core_->call<Ok>(CallKind::vnf_delete, label(vnf_id), ctx, std::move(done),
                         [vnf_id](Core& c, std::optional<FaultKind>) -> Result<Ok> {
                             std::lock_guard lock(c.mutex);
@@ -321,13 +323,14 @@ public:
 
     void get_vnf(const std::string& vnf_id, const CallContext& ctx,
                  Callback<VnfInstance> done) override {
-        core_->call<VnfInstance>(CallKind::vnf_get, label(vnf_id), ctx, std::move(done),
-                                 [vnf_id](Core& c, std::optional<FaultKind>) -> Result<VnfInstance> {
-                                     std::lock_guard lock(c.mutex);
-                                     auto it = c.vnfs.find(vnf_id);
-                                     if (it == c.vnfs.end()) return vnf_not_found(vnf_id);
-                                     return instance(c, it->second);
-                                 });
+        core_->call<VnfInstance>(
+            CallKind::vnf_get, label(vnf_id), ctx, std::move(done),
+            [vnf_id](Core& c, std::optional<FaultKind>) -> Result<VnfInstance> {
+                std::lock_guard lock(c.mutex);
+                auto it = c.vnfs.find(vnf_id);
+                if (it == c.vnfs.end()) return vnf_not_found(vnf_id);
+                return instance(c, it->second);
+            });
     }
 
     void find_vnf(const std::string& name, const CallContext& ctx,
@@ -360,7 +363,8 @@ private:
             out.vms.push_back(VmInstance{vm.server_id, vm.booted ? vm.address : std::string()});
         }
         if (vnf.deployment) {
-            for (const SimPod* pod : c.pods_of(*vnf.deployment)) out.pods.push_back(pod->record.name);
+            for (const SimPod* pod : c.pods_of(*vnf.deployment))
+                out.pods.push_back(pod->record.name);
         }
         return out;
     }

@@ -95,8 +95,8 @@ struct Args {
     int sim_threads = 1;
     int max_in_flight = 100'000;
     int poll_ms = 50;
-    int lcm_ms = 0;        // sim lcm_duration: how long an LCM operation runs
-    int pod_start_ms = 0;  // sim pod_start_time
+    int lcm_ms = 0;            // sim lcm_duration: how long an LCM operation runs
+    int pod_start_ms = 0;      // sim pod_start_time
     std::string log = "null";  // null: engine logs formatted at info into a null sink
     // engine: the orchestrator's own in-memory store (Backends::store null);
     // counting: the same semantics (a copy of the record per save under one mutex), counting
@@ -107,12 +107,13 @@ struct Args {
 };
 
 [[noreturn]] void usage(const char* argv0, int code) {
-    std::fprintf(code ? stderr : stdout,
-                 "usage: %s [--services N] [--workloads W] [--latency-ms L] [--threads T]\n"
-                 "          [--sim-threads S] [--max-in-flight K] [--poll-ms P] [--calibrations C]\n"
-                 "          [--lcm-ms D] [--pod-start-ms D]\n"
-                 "          [--log null|off|stderr] [--store engine|counting|sharded] [--strict]\n",
-                 argv0);
+    std::fprintf(
+        code ? stderr : stdout,
+        "usage: %s [--services N] [--workloads W] [--latency-ms L] [--threads T]\n"
+        "          [--sim-threads S] [--max-in-flight K] [--poll-ms P] [--calibrations C]\n"
+        "          [--lcm-ms D] [--pod-start-ms D]\n"
+        "          [--log null|off|stderr] [--store engine|counting|sharded] [--strict]\n",
+        argv0);
     std::exit(code);
 }
 
@@ -127,17 +128,28 @@ Args parse_args(int argc, char** argv) {
     };
     for (int i = 1; i < argc; ++i) {
         const std::string s = argv[i];
-        if (s == "--services") a.services = number(i, 1);
-        else if (s == "--workloads") a.workloads = number(i, 1);
-        else if (s == "--latency-ms") a.latency_ms = number(i, 0);
-        else if (s == "--threads") a.threads = number(i, 1);
-        else if (s == "--sim-threads") a.sim_threads = number(i, 1);
-        else if (s == "--max-in-flight") a.max_in_flight = number(i, 0);
-        else if (s == "--poll-ms") a.poll_ms = number(i, 1);
-        else if (s == "--calibrations") a.calibrations = number(i, 1);
-        else if (s == "--lcm-ms") a.lcm_ms = number(i, 0);
-        else if (s == "--pod-start-ms") a.pod_start_ms = number(i, 0);
-        else if (s == "--strict") a.strict = true;
+        if (s == "--services")
+            a.services = number(i, 1);
+        else if (s == "--workloads")
+            a.workloads = number(i, 1);
+        else if (s == "--latency-ms")
+            a.latency_ms = number(i, 0);
+        else if (s == "--threads")
+            a.threads = number(i, 1);
+        else if (s == "--sim-threads")
+            a.sim_threads = number(i, 1);
+        else if (s == "--max-in-flight")
+            a.max_in_flight = number(i, 0);
+        else if (s == "--poll-ms")
+            a.poll_ms = number(i, 1);
+        else if (s == "--calibrations")
+            a.calibrations = number(i, 1);
+        else if (s == "--lcm-ms")
+            a.lcm_ms = number(i, 0);
+        else if (s == "--pod-start-ms")
+            a.pod_start_ms = number(i, 0);
+        else if (s == "--strict")
+            a.strict = true;
         else if (s == "--log" && i + 1 < argc) {
             a.log = argv[++i];
             if (a.log != "null" && a.log != "off" && a.log != "stderr") usage(argv[0], 2);
@@ -146,8 +158,10 @@ Args parse_args(int argc, char** argv) {
             if (a.store != "engine" && a.store != "counting" && a.store != "sharded") {
                 usage(argv[0], 2);
             }
-        } else if (s == "--help" || s == "-h") usage(argv[0], 0);
-        else usage(argv[0], 2);
+        } else if (s == "--help" || s == "-h")
+            usage(argv[0], 0);
+        else
+            usage(argv[0], 2);
     }
     return a;
 }
@@ -155,8 +169,7 @@ Args parse_args(int argc, char** argv) {
 // ---- clocks, CPU, memory --------------------------------------------------------------------
 
 std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               Clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
         .count();
 }
 
@@ -179,7 +192,9 @@ long status_kib(const char* key) {
     return 0;
 }
 
-long rss_kib() { return status_kib("VmRSS"); }
+long rss_kib() {
+    return status_kib("VmRSS");
+}
 
 // Resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0). False when not possible;
 // the peak then falls back to ru_maxrss, the peak of the whole process.
@@ -310,7 +325,8 @@ ServiceSpec make_service(const std::string& name, int workloads) {
 int workload_count(const ServiceSpec& s) {
     int n = 0;
     for (const auto& m : s.microservices) {
-        for (const auto& v : m.versions) n += v.substrate() == Substrate::vm ? v.instance_count() : 1;
+        for (const auto& v : m.versions)
+            n += v.substrate() == Substrate::vm ? v.instance_count() : 1;
     }
     return n;
 }
@@ -390,7 +406,8 @@ public:
                      Callback<std::string> d) override {
         inner_->instantiate(id, r, c, traced(t_, CallKind::vnf_instantiate, vnfm_ix, std::move(d)));
     }
-    void scale(const std::string& id, int n, const CallContext& c, Callback<std::string> d) override {
+    void scale(const std::string& id, int n, const CallContext& c,
+               Callback<std::string> d) override {
         inner_->scale(id, n, c, traced(t_, CallKind::vnf_scale, vnfm_ix, std::move(d)));
     }
     void heal(const std::string& id, const std::string& server, const CallContext& c,
@@ -428,8 +445,7 @@ public:
     void apply(const Object& o, const CallContext& c, Callback<Object> d) override {
         inner_->apply(o, c, traced(t_, CallKind::k8s_apply, k8s_ix, std::move(d)));
     }
-    void get(const ObjectKey& k, const CallContext& c,
-             Callback<std::optional<Object>> d) override {
+    void get(const ObjectKey& k, const CallContext& c, Callback<std::optional<Object>> d) override {
         inner_->get(k, c, traced(t_, CallKind::k8s_get, k8s_ix, std::move(d)));
     }
     void list(const std::string& api_version, const std::string& kind, const std::string& ns,
@@ -595,7 +611,7 @@ struct ChainStep {
 struct CriticalPath {
     std::vector<ChainStep> steps;  // in order
     int pauses = 0;
-    std::int64_t bound_ns = 0;     // sum of configured latencies + pauses x poll interval
+    std::int64_t bound_ns = 0;  // sum of configured latencies + pauses x poll interval
 };
 
 // See the comment at the top of the file.
@@ -604,9 +620,8 @@ CriticalPath critical_path(std::vector<CallRecord> calls, const sim::Options& si
     CriticalPath out;
     std::erase_if(calls, [](const CallRecord& c) { return c.end_ns < 0; });
     if (calls.empty()) return out;
-    std::sort(calls.begin(), calls.end(), [](const CallRecord& a, const CallRecord& b) {
-        return a.start_ns < b.start_ns;
-    });
+    std::sort(calls.begin(), calls.end(),
+              [](const CallRecord& a, const CallRecord& b) { return a.start_ns < b.start_ns; });
     const std::size_t n = calls.size();
     std::vector<int> depth(n, 1);
     std::vector<std::ptrdiff_t> pred(n, -1);
@@ -624,12 +639,14 @@ CriticalPath critical_path(std::vector<CallRecord> calls, const sim::Options& si
     }
     std::size_t last = 0;
     for (std::size_t i = 1; i < n; ++i) {
-        if (depth[i] > depth[last] || (depth[i] == depth[last] && calls[i].end_ns > calls[last].end_ns)) {
+        if (depth[i] > depth[last] ||
+            (depth[i] == depth[last] && calls[i].end_ns > calls[last].end_ns)) {
             last = i;
         }
     }
     std::vector<std::size_t> chain;
-    for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(last); i >= 0; i = pred[static_cast<std::size_t>(i)]) {
+    for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(last); i >= 0;
+         i = pred[static_cast<std::size_t>(i)]) {
         chain.push_back(static_cast<std::size_t>(i));
     }
     std::reverse(chain.begin(), chain.end());
@@ -655,7 +672,8 @@ std::string describe_chain(const std::vector<ChainStep>& steps) {
     std::string out;
     for (std::size_t i = 0; i < steps.size();) {
         std::size_t j = i + 1;
-        while (j < steps.size() && steps[j].call.kind == steps[i].call.kind && !steps[j].after_pause) {
+        while (j < steps.size() && steps[j].call.kind == steps[i].call.kind &&
+               !steps[j].after_pause) {
             ++j;
         }
         if (!out.empty()) out += ", ";
@@ -673,8 +691,8 @@ class PhaseLog {
 public:
     void on_event(const Event& e) {
         if (e.type != Event::Type::operation) return;
-        const auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               e.time - sys0_).count();
+        const auto since =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(e.time - sys0_).count();
         std::lock_guard lock(mutex_);
         phases_.emplace_back(e.operation_state, steady0_ + since);
     }
@@ -717,7 +735,7 @@ void print_chain_by_phase(const CriticalPath& cp,
 
 struct RunResult {
     std::int64_t wall_ns = 0;
-    std::int64_t submit_ns = 0;    // time spent in deploy()/terminate() calls
+    std::int64_t submit_ns = 0;  // time spent in deploy()/terminate() calls
     std::int64_t cpu_ns = 0;
     long rss_before_kib = 0;
     long peak_kib = 0;
@@ -731,7 +749,9 @@ struct ThreadGroups {
     std::set<int> main, sim, engine;
 };
 
-ThreadTimes diff(ThreadTimes a, ThreadTimes b) { return {a.run_ns - b.run_ns, a.wait_ns - b.wait_ns}; }
+ThreadTimes diff(ThreadTimes a, ThreadTimes b) {
+    return {a.run_ns - b.run_ns, a.wait_ns - b.wait_ns};
+}
 
 template <class Submit>
 RunResult run_all(int count, const ThreadGroups& groups, Submit submit) {
@@ -828,9 +848,9 @@ std::optional<Calibration> calibrate(const Args& args, const sim::Options& so,
     auto op = orch.deploy(one);
     if (op.ok()) op->wait();
     if (!op.ok() || !op->result().ok()) {
-        std::printf("!! calibration deploy failed: %s\n",
-                    op.ok() ? op->result().error().describe().c_str()
-                            : op.error().describe().c_str());
+        std::printf(
+            "!! calibration deploy failed: %s\n",
+            op.ok() ? op->result().error().describe().c_str() : op.error().describe().c_str());
         return std::nullopt;
     }
     c.deploy_ns = now_ns() - t0;
@@ -852,9 +872,9 @@ std::optional<Calibration> calibrate(const Args& args, const sim::Options& so,
     auto top = orch.terminate(one.name);
     if (top.ok()) top->wait();
     if (!top.ok() || !top->result().ok()) {
-        std::printf("!! calibration terminate failed: %s\n",
-                    top.ok() ? top->result().error().describe().c_str()
-                             : top.error().describe().c_str());
+        std::printf(
+            "!! calibration terminate failed: %s\n",
+            top.ok() ? top->result().error().describe().c_str() : top.error().describe().c_str());
         return std::nullopt;
     }
     c.terminate_ns = now_ns() - t1;
@@ -901,10 +921,12 @@ int main(int argc, char** argv) {
     // ---- the specs (not part of the measured memory)
     std::vector<ServiceSpec> specs;
     specs.reserve(static_cast<std::size_t>(args.services));
-    for (int i = 0; i < args.services; ++i) specs.push_back(make_service(service_name(i), args.workloads));
+    for (int i = 0; i < args.services; ++i)
+        specs.push_back(make_service(service_name(i), args.workloads));
     if (auto problems = validate(specs.front()); !problems.empty()) {
         std::fprintf(stderr, "generated spec is not valid:\n");
-        for (const auto& p : problems) std::fprintf(stderr, "  %s: %s\n", p.path.c_str(), p.reason.c_str());
+        for (const auto& p : problems)
+            std::fprintf(stderr, "  %s: %s\n", p.path.c_str(), p.reason.c_str());
         return 1;
     }
     for (const auto& s : specs) {
@@ -915,15 +937,17 @@ int main(int argc, char** argv) {
     }
     const int per_service = workload_count(specs.front());
     const long total_workloads = static_cast<long>(per_service) * args.services;
-    std::printf("bench_scale: %d services x %d workloads (%zu microservices, %zu links each), "
-                "latency %d ms fixed on every call, lcm_duration %d ms, pod_start_time %d ms, no faults\n",
-                args.services, per_service, specs.front().microservices.size(),
-                specs.front().links.size(), args.latency_ms, args.lcm_ms, args.pod_start_ms);
-    std::printf("orchestrator: threads %d, max_in_flight_per_backend %d%s, poll_interval %d ms; "
-                "sim threads %d; engine log: %s; state store: %s; %ld CPUs online\n",
-                args.threads, args.max_in_flight, args.max_in_flight <= 0 ? " (unlimited)" : "",
-                args.poll_ms, args.sim_threads, args.log.c_str(), args.store.c_str(),
-                sysconf(_SC_NPROCESSORS_ONLN));
+    std::printf(
+        "bench_scale: %d services x %d workloads (%zu microservices, %zu links each), "
+        "latency %d ms fixed on every call, lcm_duration %d ms, pod_start_time %d ms, no faults\n",
+        args.services, per_service, specs.front().microservices.size(), specs.front().links.size(),
+        args.latency_ms, args.lcm_ms, args.pod_start_ms);
+    std::printf(
+        "orchestrator: threads %d, max_in_flight_per_backend %d%s, poll_interval %d ms; "
+        "sim threads %d; engine log: %s; state store: %s; %ld CPUs online\n",
+        args.threads, args.max_in_flight, args.max_in_flight <= 0 ? " (unlimited)" : "",
+        args.poll_ms, args.sim_threads, args.log.c_str(), args.store.c_str(),
+        sysconf(_SC_NPROCESSORS_ONLN));
 
     bool ok = true;
 
@@ -963,37 +987,40 @@ int main(int argc, char** argv) {
     {
         std::string seen;
         for (const auto& r : rounds_seen) seen += (seen.empty() ? "" : ", ") + r;
-        std::printf("\ncalibration: one service alone, %d runs (deploy/terminate rounds: %s; "
-                    "the shortest kept, times are the best run's)\n",
-                    args.calibrations, seen.c_str());
+        std::printf(
+            "\ncalibration: one service alone, %d runs (deploy/terminate rounds: %s; "
+            "the shortest kept, times are the best run's)\n",
+            args.calibrations, seen.c_str());
         std::printf("  deploy:    %llu calls (%s)\n",
                     static_cast<unsigned long long>(total(cal->deploy_counts)),
                     counts_line(cal->deploy_counts).c_str());
-        std::printf("    critical path: %zu sequential call rounds, %d poll pauses -> bound "
-                    "%.3f s; measured alone %.3f s (x%.3f), CPU %.1f ms\n",
-                    deploy_cp.steps.size(), deploy_cp.pauses,
-                    static_cast<double>(deploy_cp.bound_ns) / 1e9,
-                    static_cast<double>(cal->deploy_ns) / 1e9,
-                    deploy_cp.bound_ns ? static_cast<double>(cal->deploy_ns) /
-                                             static_cast<double>(deploy_cp.bound_ns)
-                                       : 0.0,
-                    static_cast<double>(cal->deploy_cpu_ns) / 1e6);
+        std::printf(
+            "    critical path: %zu sequential call rounds, %d poll pauses -> bound "
+            "%.3f s; measured alone %.3f s (x%.3f), CPU %.1f ms\n",
+            deploy_cp.steps.size(), deploy_cp.pauses, static_cast<double>(deploy_cp.bound_ns) / 1e9,
+            static_cast<double>(cal->deploy_ns) / 1e9,
+            deploy_cp.bound_ns
+                ? static_cast<double>(cal->deploy_ns) / static_cast<double>(deploy_cp.bound_ns)
+                : 0.0,
+            static_cast<double>(cal->deploy_cpu_ns) / 1e6);
         print_chain_by_phase(deploy_cp, cal->deploy_phases, so, poll_ns);
-        std::printf("    state store: %llu saves (each a full copy of the record), %.1f ms CPU "
-                    "(%.1f%% of the deploy's CPU)\n",
-                    static_cast<unsigned long long>(cal->saves),
-                    static_cast<double>(cal->save_cpu_ns) / 1e6,
-                    cal->deploy_cpu_ns ? 100.0 * static_cast<double>(cal->save_cpu_ns) /
-                                             static_cast<double>(cal->deploy_cpu_ns)
-                                       : 0.0);
+        std::printf(
+            "    state store: %llu saves (each a full copy of the record), %.1f ms CPU "
+            "(%.1f%% of the deploy's CPU)\n",
+            static_cast<unsigned long long>(cal->saves),
+            static_cast<double>(cal->save_cpu_ns) / 1e6,
+            cal->deploy_cpu_ns ? 100.0 * static_cast<double>(cal->save_cpu_ns) /
+                                     static_cast<double>(cal->deploy_cpu_ns)
+                               : 0.0);
         std::printf("  terminate: %llu calls (%s)\n",
                     static_cast<unsigned long long>(total(cal->terminate_counts)),
                     counts_line(cal->terminate_counts).c_str());
-        std::printf("    critical path: %zu sequential call rounds, %d poll pauses -> bound "
-                    "%.3f s; measured alone %.3f s\n",
-                    terminate_cp.steps.size(), terminate_cp.pauses,
-                    static_cast<double>(terminate_cp.bound_ns) / 1e9,
-                    static_cast<double>(cal->terminate_ns) / 1e9);
+        std::printf(
+            "    critical path: %zu sequential call rounds, %d poll pauses -> bound "
+            "%.3f s; measured alone %.3f s\n",
+            terminate_cp.steps.size(), terminate_cp.pauses,
+            static_cast<double>(terminate_cp.bound_ns) / 1e9,
+            static_cast<double>(cal->terminate_ns) / 1e9);
         print_chain_by_phase(terminate_cp, cal->terminate_phases, so, poll_ns);
     }
 
@@ -1012,8 +1039,9 @@ int main(int argc, char** argv) {
     for (int t : groups.sim) groups.engine.erase(t);
     groups.main = {static_cast<int>(gettid())};
 
-    const RunResult dep = run_all(args.services, groups,
-                                  [&](int i) { return orch->deploy(specs[static_cast<std::size_t>(i)]); });
+    const RunResult dep = run_all(args.services, groups, [&](int i) {
+        return orch->deploy(specs[static_cast<std::size_t>(i)]);
+    });
     const auto dep_counts = world->call_counts();
     const std::uint64_t dep_saves = store ? store->saves() : 0;
     const std::int64_t dep_save_cpu_ns = store ? store->save_cpu_ns() : 0;
@@ -1035,20 +1063,23 @@ int main(int argc, char** argv) {
         std::printf("!! %d services not Ready after deploy\n", not_ready);
         ok = false;
     }
-    const std::uint64_t expected_calls = total(one_deploy_counts) * static_cast<std::uint64_t>(args.services);
+    const std::uint64_t expected_calls =
+        total(one_deploy_counts) * static_cast<std::uint64_t>(args.services);
     if (total(dep_counts) != expected_calls) {
-        std::printf("note: %llu calls, one service alone made %llu x %d = %llu (retries or "
-                    "extra polls under load)\n",
-                    static_cast<unsigned long long>(total(dep_counts)),
-                    static_cast<unsigned long long>(total(one_deploy_counts)), args.services,
-                    static_cast<unsigned long long>(expected_calls));
+        std::printf(
+            "note: %llu calls, one service alone made %llu x %d = %llu (retries or "
+            "extra polls under load)\n",
+            static_cast<unsigned long long>(total(dep_counts)),
+            static_cast<unsigned long long>(total(one_deploy_counts)), args.services,
+            static_cast<unsigned long long>(expected_calls));
     }
 
     // ---- 3. terminate everything -------------------------------------------------------------
     world->reset_call_counts();
     tracer->reset_peaks();
-    const RunResult term = run_all(args.services, groups,
-                                   [&](int i) { return orch->terminate(specs[static_cast<std::size_t>(i)].name); });
+    const RunResult term = run_all(args.services, groups, [&](int i) {
+        return orch->terminate(specs[static_cast<std::size_t>(i)].name);
+    });
     const auto term_counts = world->call_counts();
     const std::uint64_t term_calls[3] = {tracer->calls(vnfm_ix) - dep_calls[0],
                                          tracer->calls(k8s_ix) - dep_calls[1],
@@ -1068,7 +1099,7 @@ int main(int argc, char** argv) {
     // ---- 4. the bounds and the table ----------------------------------------------------------
     // Throughput bound: the busiest backend's calls x latency / in-flight limit.
     const char* backend_names[3] = {"vnfm", "k8s", "injector"};
-    auto throughput = [&](const std::uint64_t (&calls)[3]) {
+    auto throughput = [&](const std::uint64_t(&calls)[3]) {
         std::pair<std::int64_t, int> out{0, -1};  // bound, backend
         if (args.max_in_flight <= 0) return out;
         for (int b = 0; b < 3; ++b) {
@@ -1080,17 +1111,21 @@ int main(int argc, char** argv) {
     };
     const auto [throughput_ns, throughput_backend] = throughput(dep_calls);
     const std::int64_t bound_ns = std::max(deploy_cp.bound_ns, throughput_ns);
-    const double ratio = bound_ns ? static_cast<double>(dep.wall_ns) / static_cast<double>(bound_ns) : 0.0;
-    const std::int64_t term_bound_ns = std::max(terminate_cp.bound_ns, throughput(term_calls).first);
+    const double ratio =
+        bound_ns ? static_cast<double>(dep.wall_ns) / static_cast<double>(bound_ns) : 0.0;
+    const std::int64_t term_bound_ns =
+        std::max(terminate_cp.bound_ns, throughput(term_calls).first);
     const double term_ratio =
-        term_bound_ns ? static_cast<double>(term.wall_ns) / static_cast<double>(term_bound_ns) : 0.0;
+        term_bound_ns ? static_cast<double>(term.wall_ns) / static_cast<double>(term_bound_ns)
+                      : 0.0;
     const bool met = ratio <= 1.2 && ok;
     const double cores = static_cast<double>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
 
     std::printf("\n%-10s %8s %9s %9s %8s %10s %7s %10s %12s\n", "operation", "services",
                 "workloads", "calls", "wall s", "bound s", "ratio", "CPU ms/wl", "peak KiB/wl");
-    auto row = [&](const char* what, const RunResult& r, const std::map<CallKind, std::uint64_t>& counts,
-                   std::int64_t bound, double rat) {
+    auto row = [&](const char* what, const RunResult& r,
+                   const std::map<CallKind, std::uint64_t>& counts, std::int64_t bound,
+                   double rat) {
         std::printf("%-10s %8d %9ld %9llu %8.3f %10.3f %7.3f %10.3f %12.1f\n", what, args.services,
                     total_workloads, static_cast<unsigned long long>(total(counts)),
                     static_cast<double>(r.wall_ns) / 1e9, static_cast<double>(bound) / 1e9, rat,
@@ -1102,56 +1137,62 @@ int main(int argc, char** argv) {
     row("terminate", term, term_counts, term_bound_ns, term_ratio);
     std::printf("ratio target <= 1.2: %s (deploy wall %.3f s / lower bound %.3f s = %.3f)%s\n",
                 met ? "met" : "missed", static_cast<double>(dep.wall_ns) / 1e9,
-                static_cast<double>(bound_ns) / 1e9, ratio, ok ? "" : " [correctness checks failed]");
+                static_cast<double>(bound_ns) / 1e9, ratio,
+                ok ? "" : " [correctness checks failed]");
 
     std::printf("\ndetails\n");
-    std::printf("  lower bound: critical path %.3f s (%zu call rounds x %d ms + %d poll pauses x "
-                "%d ms) vs throughput %.3f s (%s: %llu calls x %d ms / %d in flight) -> %s\n",
-                static_cast<double>(deploy_cp.bound_ns) / 1e9, deploy_cp.steps.size(),
-                args.latency_ms, deploy_cp.pauses, args.poll_ms,
-                static_cast<double>(throughput_ns) / 1e9,
-                throughput_backend >= 0 ? backend_names[throughput_backend] : "-",
-                static_cast<unsigned long long>(
-                    throughput_backend >= 0 ? dep_calls[throughput_backend] : 0),
-                args.latency_ms, args.max_in_flight,
-                throughput_ns > deploy_cp.bound_ns ? "the in-flight limit is the bottleneck"
-                                                   : "the critical path");
-    std::printf("  one service alone: %.3f s (x%.3f of its bound); %d services at once / one "
-                "alone: x%.3f\n",
-                static_cast<double>(one_deploy_ns) / 1e9,
-                static_cast<double>(one_deploy_ns) / static_cast<double>(std::max<std::int64_t>(1, deploy_cp.bound_ns)),
-                args.services,
-                static_cast<double>(dep.wall_ns) / static_cast<double>(std::max<std::int64_t>(1, one_deploy_ns)));
+    std::printf(
+        "  lower bound: critical path %.3f s (%zu call rounds x %d ms + %d poll pauses x "
+        "%d ms) vs throughput %.3f s (%s: %llu calls x %d ms / %d in flight) -> %s\n",
+        static_cast<double>(deploy_cp.bound_ns) / 1e9, deploy_cp.steps.size(), args.latency_ms,
+        deploy_cp.pauses, args.poll_ms, static_cast<double>(throughput_ns) / 1e9,
+        throughput_backend >= 0 ? backend_names[throughput_backend] : "-",
+        static_cast<unsigned long long>(throughput_backend >= 0 ? dep_calls[throughput_backend]
+                                                                : 0),
+        args.latency_ms, args.max_in_flight,
+        throughput_ns > deploy_cp.bound_ns ? "the in-flight limit is the bottleneck"
+                                           : "the critical path");
+    std::printf(
+        "  one service alone: %.3f s (x%.3f of its bound); %d services at once / one "
+        "alone: x%.3f\n",
+        static_cast<double>(one_deploy_ns) / 1e9,
+        static_cast<double>(one_deploy_ns) /
+            static_cast<double>(std::max<std::int64_t>(1, deploy_cp.bound_ns)),
+        args.services,
+        static_cast<double>(dep.wall_ns) /
+            static_cast<double>(std::max<std::int64_t>(1, one_deploy_ns)));
     auto cpu_line = [&](const char* what, const RunResult& r, std::uint64_t calls) {
-        std::printf("  %s: CPU %.2f s total (%.1f us/call; engine threads %.2f s run + %.2f s "
-                    "waiting for a CPU, sim threads %.2f s + %.2f s, main %.2f s); "
-                    "CPU floor on %.0f cores %.3f s; submit %.3f s\n",
-                    what, static_cast<double>(r.cpu_ns) / 1e9,
-                    calls ? static_cast<double>(r.cpu_ns) / 1e3 / static_cast<double>(calls) : 0.0,
-                    static_cast<double>(r.engine_threads.run_ns) / 1e9,
-                    static_cast<double>(r.engine_threads.wait_ns) / 1e9,
-                    static_cast<double>(r.sim_threads.run_ns) / 1e9,
-                    static_cast<double>(r.sim_threads.wait_ns) / 1e9,
-                    static_cast<double>(r.main_thread.run_ns) / 1e9, cores,
-                    static_cast<double>(r.cpu_ns) / 1e9 / cores,
-                    static_cast<double>(r.submit_ns) / 1e9);
+        std::printf(
+            "  %s: CPU %.2f s total (%.1f us/call; engine threads %.2f s run + %.2f s "
+            "waiting for a CPU, sim threads %.2f s + %.2f s, main %.2f s); "
+            "CPU floor on %.0f cores %.3f s; submit %.3f s\n",
+            what, static_cast<double>(r.cpu_ns) / 1e9,
+            calls ? static_cast<double>(r.cpu_ns) / 1e3 / static_cast<double>(calls) : 0.0,
+            static_cast<double>(r.engine_threads.run_ns) / 1e9,
+            static_cast<double>(r.engine_threads.wait_ns) / 1e9,
+            static_cast<double>(r.sim_threads.run_ns) / 1e9,
+            static_cast<double>(r.sim_threads.wait_ns) / 1e9,
+            static_cast<double>(r.main_thread.run_ns) / 1e9, cores,
+            static_cast<double>(r.cpu_ns) / 1e9 / cores, static_cast<double>(r.submit_ns) / 1e9);
         std::printf("  %s: RSS before %ld KiB, peak %ld KiB (+%ld), after %ld KiB\n", what,
                     r.rss_before_kib, r.peak_kib, r.peak_kib - r.rss_before_kib, r.rss_after_kib);
     };
     cpu_line("deploy", dep, total(dep_counts));
-    std::printf("  deploy: peak calls in flight: vnfm %d, k8s %d, injector %d (limit %d per "
-                "backend)\n",
-                dep_peak[0], dep_peak[1], dep_peak[2], args.max_in_flight);
+    std::printf(
+        "  deploy: peak calls in flight: vnfm %d, k8s %d, injector %d (limit %d per "
+        "backend)\n",
+        dep_peak[0], dep_peak[1], dep_peak[2], args.max_in_flight);
     std::printf("  deploy calls: %s\n", counts_line(dep_counts).c_str());
     if (store) {
-        std::printf("  deploy state store (%s): %llu saves, %.2f s CPU (%.1f%% of the deploy's "
-                    "CPU), %.2f s waiting for its lock\n",
-                    args.store.c_str(), static_cast<unsigned long long>(dep_saves),
-                    static_cast<double>(dep_save_cpu_ns) / 1e9,
-                    dep.cpu_ns ? 100.0 * static_cast<double>(dep_save_cpu_ns) /
-                                     static_cast<double>(dep.cpu_ns)
-                               : 0.0,
-                    static_cast<double>(dep_lock_wait_ns) / 1e9);
+        std::printf(
+            "  deploy state store (%s): %llu saves, %.2f s CPU (%.1f%% of the deploy's "
+            "CPU), %.2f s waiting for its lock\n",
+            args.store.c_str(), static_cast<unsigned long long>(dep_saves),
+            static_cast<double>(dep_save_cpu_ns) / 1e9,
+            dep.cpu_ns
+                ? 100.0 * static_cast<double>(dep_save_cpu_ns) / static_cast<double>(dep.cpu_ns)
+                : 0.0,
+            static_cast<double>(dep_lock_wait_ns) / 1e9);
     }
     std::printf("  after deploy the world held %s\n", after_deploy.c_str());
     cpu_line("terminate", term, total(term_counts));

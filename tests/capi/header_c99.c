@@ -14,7 +14,7 @@ static int check_types(void) {
     meshorch_subscription_id id = 0;
     meshorch_event_cb cb = 0;
     meshorch_operation_cb done = 0;
-    const meshorch_error *error = meshorch_error_last();
+    const meshorch_error* error = meshorch_error_last();
     (void)cb;
     (void)done;
     (void)id;

@@ -32,15 +32,15 @@
 /* ---- export macro -------------------------------------------------------------------------- */
 
 #if defined(_WIN32) || defined(__CYGWIN__)
-#  if defined(MESHORCH_C_BUILDING)
-#    define MESHORCH_API __declspec(dllexport)
-#  else
-#    define MESHORCH_API __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__) || defined(__clang__)
-#  define MESHORCH_API __attribute__((visibility("default")))
+#if defined(MESHORCH_C_BUILDING)
+#define MESHORCH_API __declspec(dllexport)
 #else
-#  define MESHORCH_API
+#define MESHORCH_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
+#define MESHORCH_API __attribute__((visibility("default")))
+#else
+#define MESHORCH_API
 #endif
 
 #ifdef __cplusplus
@@ -60,7 +60,7 @@ extern "C" {
     (MESHORCH_VERSION_MAJOR * 1000000 + MESHORCH_VERSION_MINOR * 1000 + MESHORCH_VERSION_PATCH)
 
 /* The version of the library loaded at run time. Any pointer may be NULL. Thread-safe. */
-MESHORCH_API void meshorch_version(int *major, int *minor, int *patch);
+MESHORCH_API void meshorch_version(int* major, int* minor, int* patch);
 
 /* ---- status codes -------------------------------------------------------------------------- */
 
@@ -84,13 +84,13 @@ typedef enum meshorch_status_e {
     MESHORCH_E_INTERNAL = -11,         /* a bug in meshorch, or an unknown failure */
     MESHORCH_E_IO = -12,               /* a file could not be read or written */
     /* -13 .. -99 are reserved for future meshorch::Errc values. */
-    MESHORCH_E_UNSUPPORTED = -100,     /* not available in this build (e.g. real backends) */
-    MESHORCH_E_NOMEM = -101            /* out of memory */
+    MESHORCH_E_UNSUPPORTED = -100, /* not available in this build (e.g. real backends) */
+    MESHORCH_E_NOMEM = -101        /* out of memory */
 } meshorch_status_t;
 
 /* Static, never-NULL English text for a status code ("ok", "invalid spec", ...); codes it does
  * not know give "unknown error". Thread-safe. */
-MESHORCH_API const char *meshorch_errstr(int code);
+MESHORCH_API const char* meshorch_errstr(int code);
 
 /* ---- error detail -------------------------------------------------------------------------- */
 
@@ -106,19 +106,19 @@ MESHORCH_API const char *meshorch_errstr(int code);
  * More members may be added. */
 typedef struct meshorch_error {
     int code;            /* a meshorch_status_t value; MESHORCH_OK after a successful call */
-    const char *message; /* one plain sentence, never NULL ("" after success) */
-    const char *detail;  /* JSON object as above, never NULL */
+    const char* message; /* one plain sentence, never NULL ("" after success) */
+    const char* detail;  /* JSON object as above, never NULL */
 } meshorch_error;
 
 /* The outcome of the last call on this thread that returns a status (meshorch_version,
  * meshorch_errstr, the *_name functions, meshorch_free, the getters that return a borrowed
  * string and the _destroy functions leave it alone). Never NULL. Owned by the library; valid
  * until the next meshorch call on the same thread. Thread-local: each thread sees its own. */
-MESHORCH_API const meshorch_error *meshorch_error_last(void);
+MESHORCH_API const meshorch_error* meshorch_error_last(void);
 
 /* Frees memory the library allocated and handed to the caller (the `char **` out-parameters).
  * NULL is a no-op. Thread-safe. Never use free() on it: the library may use another allocator. */
-MESHORCH_API void meshorch_free(void *ptr);
+MESHORCH_API void meshorch_free(void* ptr);
 
 /* ---- specs --------------------------------------------------------------------------------- */
 
@@ -133,7 +133,7 @@ MESHORCH_API void meshorch_free(void *ptr);
  * with path "" and the position of the error. Free it with meshorch_free().
  * Returns MESHORCH_OK (valid), MESHORCH_E_INVALID_SPEC, MESHORCH_E_PARSE,
  * MESHORCH_E_INVALID_ARGUMENT (text NULL). */
-MESHORCH_API int meshorch_spec_validate(char **errors_json_out, const char *text);
+MESHORCH_API int meshorch_spec_validate(char** errors_json_out, const char* text);
 
 /* Renders the Kubernetes and Istio objects a valid spec stands for (DESIGN.md section 4).
  * `format`: "yaml" (documents separated by "---", as `kubectl apply -f -` takes them) or "json"
@@ -145,13 +145,13 @@ MESHORCH_API int meshorch_spec_validate(char **errors_json_out, const char *text
  * `out` receives the text; free it with meshorch_free(). Deterministic: the same input gives the
  * same bytes. Returns MESHORCH_OK, MESHORCH_E_INVALID_SPEC, MESHORCH_E_PARSE,
  * MESHORCH_E_INVALID_ARGUMENT (NULL out/text, unknown format, malformed observed_json). */
-MESHORCH_API int meshorch_spec_render(char **out, const char *text, const char *format,
-                                      const char *observed_json);
+MESHORCH_API int meshorch_spec_render(char** out, const char* text, const char* format,
+                                      const char* observed_json);
 
 /* The spec in its normalized form (defaults filled in, stable key order), "yaml" or "json"
  * (NULL means "yaml"). Loading the output gives the same spec. Free `out` with meshorch_free().
  * Same status codes as meshorch_spec_render(). */
-MESHORCH_API int meshorch_spec_dump(char **out, const char *text, const char *format);
+MESHORCH_API int meshorch_spec_dump(char** out, const char* text, const char* format);
 
 /* ---- states ------------------------------------------------------------------------------- */
 
@@ -198,9 +198,9 @@ typedef enum meshorch_workload_state_e {
 
 /* Static, never-NULL names: "deploy"...; "Pending", "Succeeded", "RolledBack"...; "Pending",
  * "InMesh"... (DESIGN.md spelling). An unknown value gives "Unknown". Thread-safe. */
-MESHORCH_API const char *meshorch_operation_kind_name(int kind);
-MESHORCH_API const char *meshorch_operation_state_name(int state);
-MESHORCH_API const char *meshorch_workload_state_name(int state);
+MESHORCH_API const char* meshorch_operation_kind_name(int kind);
+MESHORCH_API const char* meshorch_operation_state_name(int state);
+MESHORCH_API const char* meshorch_workload_state_name(int state);
 /* 1 when `state` is SUCCEEDED, ROLLED_BACK or FAILED, else 0. Thread-safe. */
 MESHORCH_API int meshorch_operation_state_is_terminal(int state);
 
@@ -222,7 +222,7 @@ typedef struct meshorch_operation meshorch_operation;
  * with MESHORCH_ORCHESTRATOR_OPTIONS_INIT or meshorch_orchestrator_options_init(), then change
  * what you need. Durations are milliseconds. Passing NULL options means all defaults. */
 typedef struct meshorch_orchestrator_options {
-    unsigned int version;          /* MESHORCH_ORCHESTRATOR_OPTIONS_VERSION */
+    unsigned int version; /* MESHORCH_ORCHESTRATOR_OPTIONS_VERSION */
 
     /* engine (all backends) */
     int threads;                   /* engine threads, >= 1; default 2 */
@@ -244,14 +244,16 @@ typedef struct meshorch_orchestrator_options {
 } meshorch_orchestrator_options;
 
 #define MESHORCH_ORCHESTRATOR_OPTIONS_VERSION 1
-#define MESHORCH_ORCHESTRATOR_OPTIONS_INIT \
-    {MESHORCH_ORCHESTRATOR_OPTIONS_VERSION, 2, 1800000, 60000, 0, 200, 30000, 12, \
-     1, 0, 0, 0.0, 0, 0}
+#define MESHORCH_ORCHESTRATOR_OPTIONS_INIT                                                         \
+    {                                                                                              \
+        MESHORCH_ORCHESTRATOR_OPTIONS_VERSION, 2, 1800000, 60000, 0, 200, 30000, 12, 1, 0, 0, 0.0, \
+            0, 0                                                                                   \
+    }
 
 /* Fills `opts` with the defaults of options version `version` (pass
  * MESHORCH_ORCHESTRATOR_OPTIONS_VERSION). Returns MESHORCH_OK, or MESHORCH_E_INVALID_ARGUMENT
  * when opts is NULL or the version is unknown to this library. Thread-safe. */
-MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_options *opts,
+MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_options* opts,
                                                     unsigned int version);
 
 /* Creates an orchestrator on an in-process simulation of every backend (VNF manager, Kubernetes
@@ -259,8 +261,8 @@ MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_option
  * For tests, demos and test harnesses. `*out` is owned by the caller: meshorch_orchestrator_
  * destroy(). Returns MESHORCH_OK or MESHORCH_E_INVALID_ARGUMENT (NULL out, unknown options
  * version, a negative duration, a probability outside [0, 1], threads < 1). */
-MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator **out,
-                                                  const meshorch_orchestrator_options *opts);
+MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator** out,
+                                                  const meshorch_orchestrator_options* opts);
 
 /* Creates an orchestrator on real backends described by `config_json`:
  *   {
@@ -285,14 +287,13 @@ MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator **out,
  * (MESHORCH_E_PARSE for malformed JSON, MESHORCH_E_INVALID_ARGUMENT with every problem as a
  * field of the error detail), and a well-formed config then gives MESHORCH_E_UNSUPPORTED
  * ("real backends are not built in this version"). `*out` is always NULL for now. */
-MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator **out,
-                                              const char *config_json,
-                                              const meshorch_orchestrator_options *opts);
+MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator** out, const char* config_json,
+                                              const meshorch_orchestrator_options* opts);
 
 /* Cancels running operations, waits for them to end (they roll back), then frees the
  * orchestrator. Event callbacks may still run during the call, never after it returns.
  * NULL is a no-op. Must not be called from an event callback. */
-MESHORCH_API void meshorch_orchestrator_destroy(meshorch_orchestrator *orch);
+MESHORCH_API void meshorch_orchestrator_destroy(meshorch_orchestrator* orch);
 
 /* ---- operations ---------------------------------------------------------------------------- */
 
@@ -302,67 +303,67 @@ MESHORCH_API void meshorch_orchestrator_destroy(meshorch_orchestrator *orch);
  * Returns MESHORCH_OK, MESHORCH_E_PARSE / MESHORCH_E_INVALID_SPEC (the spec; detail lists the
  * fields), MESHORCH_E_BUSY (another operation runs on the service: a second one is refused, not
  * queued), MESHORCH_E_CONFLICT / MESHORCH_E_INVALID_ARGUMENT as the orchestrator decides. */
-MESHORCH_API int meshorch_deploy(meshorch_operation **out, meshorch_orchestrator *orch,
-                                 const char *spec_text);
+MESHORCH_API int meshorch_deploy(meshorch_operation** out, meshorch_orchestrator* orch,
+                                 const char* spec_text);
 
 /* Starts changing a deployed service to a new spec of the same name: only what differs is
  * changed, make before break, rolled back to the last good state if a step fails. Same rules
  * and codes as meshorch_deploy(), plus MESHORCH_E_NOT_FOUND for a service never deployed. */
-MESHORCH_API int meshorch_reconfigure(meshorch_operation **out, meshorch_orchestrator *orch,
-                                      const char *spec_text);
+MESHORCH_API int meshorch_reconfigure(meshorch_operation** out, meshorch_orchestrator* orch,
+                                      const char* spec_text);
 
 /* Starts removing everything meshorch created for `service` (mesh config, VM proxies and
  * WorkloadEntries, VNFs, Services, ServiceAccounts, the namespace if meshorch created it).
  * Returns MESHORCH_OK, MESHORCH_E_NOT_FOUND, MESHORCH_E_BUSY, MESHORCH_E_INVALID_ARGUMENT. */
-MESHORCH_API int meshorch_terminate(meshorch_operation **out, meshorch_orchestrator *orch,
-                                    const char *service);
+MESHORCH_API int meshorch_terminate(meshorch_operation** out, meshorch_orchestrator* orch,
+                                    const char* service);
 
 /* A new handle on the operation with id `operation_id` (from meshorch_operation_id() or an
  * event). Returns MESHORCH_OK or MESHORCH_E_NOT_FOUND. Free `*out` with
  * meshorch_operation_destroy(). */
-MESHORCH_API int meshorch_operation_get(meshorch_operation **out, meshorch_orchestrator *orch,
-                                        const char *operation_id);
+MESHORCH_API int meshorch_operation_get(meshorch_operation** out, meshorch_orchestrator* orch,
+                                        const char* operation_id);
 
 /* Blocks until the operation ends or `timeout_ms` passes (a negative timeout waits for ever,
  * 0 only looks). Returns MESHORCH_OK when the operation has ended (whatever its outcome: see
  * meshorch_operation_result()), MESHORCH_E_TIMEOUT when it is still running. */
-MESHORCH_API int meshorch_operation_wait(meshorch_operation *op, int64_t timeout_ms);
+MESHORCH_API int meshorch_operation_wait(meshorch_operation* op, int64_t timeout_ms);
 
 /* The current state (a meshorch_operation_state_t value, >= 0), or MESHORCH_E_INVALID_ARGUMENT
  * when op is NULL. Does not block. */
-MESHORCH_API int meshorch_operation_state(const meshorch_operation *op);
+MESHORCH_API int meshorch_operation_state(const meshorch_operation* op);
 
 /* The kind (a meshorch_operation_kind_t value), or MESHORCH_E_INVALID_ARGUMENT for NULL. */
-MESHORCH_API int meshorch_operation_kind(const meshorch_operation *op);
+MESHORCH_API int meshorch_operation_kind(const meshorch_operation* op);
 
 /* The outcome: MESHORCH_OK when the operation succeeded; the code of the error that ended it
  * otherwise (also after a successful rollback: e.g. MESHORCH_E_CANCELLED, MESHORCH_E_BACKEND),
  * with the detail in meshorch_error_last(); MESHORCH_E_BUSY while it has not ended. Does not
  * block. */
-MESHORCH_API int meshorch_operation_result(const meshorch_operation *op);
+MESHORCH_API int meshorch_operation_result(const meshorch_operation* op);
 
 /* Asks the operation to stop: it undoes what it did and ends ROLLED_BACK with
  * MESHORCH_E_CANCELLED. Returns at once; an operation that has ended is left alone. Returns
  * MESHORCH_OK or MESHORCH_E_INVALID_ARGUMENT. */
-MESHORCH_API int meshorch_operation_cancel(meshorch_operation *op);
+MESHORCH_API int meshorch_operation_cancel(meshorch_operation* op);
 
 /* The operation's id and its service's name, borrowed from the handle (valid until
  * meshorch_operation_destroy()); NULL when op is NULL. */
-MESHORCH_API const char *meshorch_operation_id(const meshorch_operation *op);
-MESHORCH_API const char *meshorch_operation_service(const meshorch_operation *op);
+MESHORCH_API const char* meshorch_operation_id(const meshorch_operation* op);
+MESHORCH_API const char* meshorch_operation_service(const meshorch_operation* op);
 
 /* Called once when an operation ends, on an orchestrator thread (or at once, on the calling
  * thread, when it has already ended). `op` is a handle borrowed for the duration of the call
  * (use meshorch_operation_get() to keep one). The callback must not block for long. */
-typedef void (*meshorch_operation_cb)(const meshorch_operation *op, void *payload);
+typedef void (*meshorch_operation_cb)(const meshorch_operation* op, void* payload);
 
 /* Registers `cb` to run when the operation ends. `payload` is passed through untouched. Returns
  * MESHORCH_OK or MESHORCH_E_INVALID_ARGUMENT (NULL op or cb). */
-MESHORCH_API int meshorch_operation_on_done(meshorch_operation *op, meshorch_operation_cb cb,
-                                            void *payload);
+MESHORCH_API int meshorch_operation_on_done(meshorch_operation* op, meshorch_operation_cb cb,
+                                            void* payload);
 
 /* Frees the handle (the operation itself keeps running). NULL is a no-op. */
-MESHORCH_API void meshorch_operation_destroy(meshorch_operation *op);
+MESHORCH_API void meshorch_operation_destroy(meshorch_operation* op);
 
 /* ---- status -------------------------------------------------------------------------------- */
 
@@ -377,11 +378,11 @@ MESHORCH_API void meshorch_operation_destroy(meshorch_operation *op);
  *                   "server_id": "...", "address": "10.0.0.7", "message": ""}, ...]}
  * Free `*json_out` with meshorch_free(). Returns MESHORCH_OK, MESHORCH_E_NOT_FOUND (a service
  * this orchestrator never saw), MESHORCH_E_INVALID_ARGUMENT. */
-MESHORCH_API int meshorch_service_status(char **json_out, meshorch_orchestrator *orch,
-                                         const char *service);
+MESHORCH_API int meshorch_service_status(char** json_out, meshorch_orchestrator* orch,
+                                         const char* service);
 
 /* The status of every service the orchestrator knows, as a JSON array of the objects above. */
-MESHORCH_API int meshorch_services(char **json_out, meshorch_orchestrator *orch);
+MESHORCH_API int meshorch_services(char** json_out, meshorch_orchestrator* orch);
 
 /* ---- events -------------------------------------------------------------------------------- */
 
@@ -394,37 +395,37 @@ typedef enum meshorch_event_type_e {
 /* One event. Every pointer in it (and the struct itself) is valid only during the callback:
  * copy what you keep. Fields are only appended. */
 typedef struct meshorch_event {
-    int type;                /* meshorch_event_type_t */
-    int64_t time_ms;         /* when, milliseconds since the Unix epoch (UTC) */
-    const char *operation_id;
-    const char *service;
-    int operation_kind;      /* meshorch_operation_kind_t */
-    int operation_state;     /* meshorch_operation_state_t: the operation's state at the event */
-    const char *microservice; /* workload events: the workload; NULL for other events */
-    const char *version;      /* workload events: the version; NULL for other events */
-    int instance;            /* workload events: the VM index (0 for containers); else -1 */
-    int workload_state;      /* workload events: meshorch_workload_state_t; else 0 */
-    const char *message;     /* what happened, in words; the error for failures; never NULL */
-    const char *text;        /* the whole event as one log line; never NULL */
+    int type;        /* meshorch_event_type_t */
+    int64_t time_ms; /* when, milliseconds since the Unix epoch (UTC) */
+    const char* operation_id;
+    const char* service;
+    int operation_kind;       /* meshorch_operation_kind_t */
+    int operation_state;      /* meshorch_operation_state_t: the operation's state at the event */
+    const char* microservice; /* workload events: the workload; NULL for other events */
+    const char* version;      /* workload events: the version; NULL for other events */
+    int instance;             /* workload events: the VM index (0 for containers); else -1 */
+    int workload_state;       /* workload events: meshorch_workload_state_t; else 0 */
+    const char* message;      /* what happened, in words; the error for failures; never NULL */
+    const char* text;         /* the whole event as one log line; never NULL */
 } meshorch_event;
 
 /* Receives events on an orchestrator thread. Must not block for long; may call any function of
  * the orchestrator except meshorch_orchestrator_destroy() (unsubscribing itself is allowed). */
-typedef void (*meshorch_event_cb)(const meshorch_event *event, void *payload);
+typedef void (*meshorch_event_cb)(const meshorch_event* event, void* payload);
 
 typedef uint64_t meshorch_subscription_id;
 
 /* Calls `cb(event, payload)` for every event of every operation of the orchestrator from now
  * on. `*out` receives the id for meshorch_unsubscribe() (0 is never a valid id). Returns
  * MESHORCH_OK or MESHORCH_E_INVALID_ARGUMENT (NULL out, orch or cb). */
-MESHORCH_API int meshorch_subscribe(meshorch_subscription_id *out, meshorch_orchestrator *orch,
-                                    meshorch_event_cb cb, void *payload);
+MESHORCH_API int meshorch_subscribe(meshorch_subscription_id* out, meshorch_orchestrator* orch,
+                                    meshorch_event_cb cb, void* payload);
 
 /* Stops the callback. When it returns, the callback is not running and will not run again
  * (from inside the callback itself: it will not run again), so its payload may be freed.
  * Returns MESHORCH_OK, MESHORCH_E_NOT_FOUND (unknown or already removed id),
  * MESHORCH_E_INVALID_ARGUMENT. */
-MESHORCH_API int meshorch_unsubscribe(meshorch_orchestrator *orch, meshorch_subscription_id id);
+MESHORCH_API int meshorch_unsubscribe(meshorch_orchestrator* orch, meshorch_subscription_id id);
 
 /* ---- simulated infrastructure -------------------------------------------------------------- */
 
@@ -438,7 +439,7 @@ MESHORCH_API int meshorch_unsubscribe(meshorch_orchestrator *orch, meshorch_subs
  *    "proxies": [{"server_id", "address", "microservice", "version"}]}
  * Free `*json_out` with meshorch_free(). Returns MESHORCH_OK, MESHORCH_E_INVALID_ARGUMENT (NULL,
  * or an orchestrator that is not simulated). */
-MESHORCH_API int meshorch_sim_snapshot(char **json_out, meshorch_orchestrator *orch);
+MESHORCH_API int meshorch_sim_snapshot(char** json_out, meshorch_orchestrator* orch);
 
 /* Makes backend calls of the simulation fail: the `nth` (1-based) call of kind `call` whose
  * target name contains `match` (NULL or "" matches every call), and the `repeat` - 1 matching
@@ -452,11 +453,11 @@ MESHORCH_API int meshorch_sim_snapshot(char **json_out, meshorch_orchestrator *o
  *          "never_boots" (a VM never gets an address)
  * Returns MESHORCH_OK or MESHORCH_E_INVALID_ARGUMENT (unknown name, nth or repeat < 1, an
  * orchestrator that is not simulated). */
-MESHORCH_API int meshorch_sim_script_fault(meshorch_orchestrator *orch, const char *call, int nth,
-                                           const char *fault, const char *match, int repeat);
+MESHORCH_API int meshorch_sim_script_fault(meshorch_orchestrator* orch, const char* call, int nth,
+                                           const char* fault, const char* match, int repeat);
 
 /* Removes every scripted fault and sets the random fault probability to 0. */
-MESHORCH_API int meshorch_sim_clear_faults(meshorch_orchestrator *orch);
+MESHORCH_API int meshorch_sim_clear_faults(meshorch_orchestrator* orch);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -28,7 +28,7 @@ int main(void) {
         return 1;
     }
 
-    char *errors = NULL;
+    char* errors = NULL;
     int rc = meshorch_spec_validate(&errors, spec_text);
     if (rc != MESHORCH_OK) {
         fprintf(stderr, "meshorch_spec_validate: %s: %s\n", meshorch_errstr(rc),

@@ -159,7 +159,8 @@ std::vector<bool> outcomes(std::uint64_t seed, int calls) {
     o.fault_probability = 0.3;
     Sim sim(o);
     std::vector<bool> out;
-    for (int i = 0; i < calls; ++i) out.push_back(sim.create(vm_request("v" + std::to_string(i))).ok());
+    for (int i = 0; i < calls; ++i)
+        out.push_back(sim.create(vm_request("v" + std::to_string(i))).ok());
     return out;
 }
 
@@ -168,7 +169,7 @@ TEST(SimCalls, RandomFaultsAreReproducibleForASeed) {
     const auto b = outcomes(42, 200);
     EXPECT_EQ(a, b);
     const auto failures = std::count(a.begin(), a.end(), false);
-    EXPECT_GT(failures, 30);   // about 60 expected
+    EXPECT_GT(failures, 30);  // about 60 expected
     EXPECT_LT(failures, 100);
     EXPECT_NE(a, outcomes(43, 200));
 }
@@ -305,7 +306,8 @@ TEST(SimCalls, DestroyingTheWorldAnswersPendingCallsCancelled) {
     EXPECT_EQ(cancelled.load(), 3);
     // Calls after the end are answered at once, with Errc::cancelled.
     std::optional<Result<std::string>> after;
-    vnfm->create_vnf(vm_request("b"), {}, [&](Result<std::string> r) { after.emplace(std::move(r)); });
+    vnfm->create_vnf(vm_request("b"), {},
+                     [&](Result<std::string> r) { after.emplace(std::move(r)); });
     ASSERT_TRUE(after.has_value());
     EXPECT_EQ(after->error().code, Errc::cancelled);
 }
@@ -314,11 +316,10 @@ TEST(SimCalls, TheWorldMayBeDestroyedFromItsOwnCallback) {
     auto world = World::create();
     auto cluster = world->cluster();
     std::promise<void> done;
-    cluster->get(ObjectKey{"v1", "Namespace", "", "x"}, {},
-                 [&](Result<std::optional<Object>>) {
-                     world.reset();  // the last reference, on a sim thread
-                     done.set_value();
-                 });
+    cluster->get(ObjectKey{"v1", "Namespace", "", "x"}, {}, [&](Result<std::optional<Object>>) {
+        world.reset();  // the last reference, on a sim thread
+        done.set_value();
+    });
     ASSERT_EQ(done.get_future().wait_for(5s), std::future_status::ready);
     std::optional<Status> after;
     cluster->remove(ObjectKey{"v1", "Namespace", "", "x"}, {},

@@ -150,10 +150,10 @@ TEST(SimCluster, ADeploymentRunsPodsAndReplacesADeletedPod) {
 TEST(SimCluster, PodsAreNotAppliedDirectly) {
     Sim sim;
     ASSERT_TRUE(sim.apply(namespace_object("ns")).ok());
-    auto pod = make_object(boost::json::object{
-        {"apiVersion", "v1"},
-        {"kind", "Pod"},
-        {"metadata", boost::json::object{{"name", "p"}, {"namespace", "ns"}}}});
+    auto pod = make_object(
+        boost::json::object{{"apiVersion", "v1"},
+                            {"kind", "Pod"},
+                            {"metadata", boost::json::object{{"name", "p"}, {"namespace", "ns"}}}});
     auto r = sim.apply(pod);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::backend);
@@ -198,7 +198,8 @@ TEST(SimCluster, PreloadIsNotACallAndItsLabelsSurviveApply) {
     Sim sim;
     sim.world->preload(namespace_object("shop", {{"istio.io/rev", "canary"}}));
     EXPECT_TRUE(sim.world->call_counts().empty());
-    auto applied = sim.apply(namespace_object("shop", {{"app.kubernetes.io/managed-by", "meshorch"}}));
+    auto applied =
+        sim.apply(namespace_object("shop", {{"app.kubernetes.io/managed-by", "meshorch"}}));
     ASSERT_TRUE(applied.ok());
     const auto& labels = applied->manifest.at("metadata").at("labels").as_object();
     EXPECT_EQ(labels.at("istio.io/rev").as_string(), "canary");

@@ -98,7 +98,8 @@ TEST_F(InjectorFixture, AnExpiredTokenIsRefused) {
     auto refused = sim.inject(r);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, Errc::backend);
-    EXPECT_NE(refused.error().message.find("expired"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("expired"), std::string::npos)
+        << refused.error().message;
     EXPECT_FALSE(sim.refresh(vm, short_lived->token).ok());
     // A fresh token (the fixture's, good for an hour) brings the proxy back.
     EXPECT_TRUE(sim.refresh(vm, token).ok());

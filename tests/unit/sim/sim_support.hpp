@@ -3,8 +3,8 @@
 
 #include <meshorch/sim.hpp>
 
-#include <boost/json/object.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <functional>
@@ -27,8 +27,8 @@ struct Answer {
 
 // Issues the call through `start(callback)` and waits (at most `limit`) for its answer.
 template <class T>
-Result<T> await(const std::function<void(Callback<T>)>& start,
-                std::chrono::milliseconds limit = 5s, std::thread::id* thread = nullptr) {
+Result<T> await(const std::function<void(Callback<T>)>& start, std::chrono::milliseconds limit = 5s,
+                std::thread::id* thread = nullptr) {
     auto promise = std::make_shared<std::promise<Answer<T>>>();
     auto future = promise->get_future();
     start([promise](Result<T> r) {
@@ -61,12 +61,11 @@ inline Object namespace_object(const std::string& name,
         for (auto& [k, v] : labels) l[k] = v;
         md["labels"] = std::move(l);
     }
-    return make_object(boost::json::object{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                           {"metadata", std::move(md)}});
+    return make_object(boost::json::object{
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", std::move(md)}});
 }
 
-inline Object config_map(const std::string& ns, const std::string& name,
-                         const std::string& value,
+inline Object config_map(const std::string& ns, const std::string& name, const std::string& value,
                          std::map<std::string, std::string> labels = {}) {
     boost::json::object md{{"name", name}, {"namespace", ns}};
     if (!labels.empty()) {
@@ -81,10 +80,10 @@ inline Object config_map(const std::string& ns, const std::string& name,
 }
 
 inline Object service_account(const std::string& ns, const std::string& name) {
-    return make_object(boost::json::object{
-        {"apiVersion", "v1"},
-        {"kind", "ServiceAccount"},
-        {"metadata", boost::json::object{{"name", name}, {"namespace", ns}}}});
+    return make_object(
+        boost::json::object{{"apiVersion", "v1"},
+                            {"kind", "ServiceAccount"},
+                            {"metadata", boost::json::object{{"name", name}, {"namespace", ns}}}});
 }
 
 inline Object deployment(const std::string& ns, const std::string& name, const std::string& app,
@@ -94,17 +93,17 @@ inline Object deployment(const std::string& ns, const std::string& name, const s
         {"apiVersion", "apps/v1"},
         {"kind", "Deployment"},
         {"metadata", boost::json::object{{"name", name}, {"namespace", ns}}},
-        {"spec",
-         boost::json::object{
-             {"replicas", replicas},
-             {"selector", boost::json::object{{"matchLabels", labels}}},
-             {"template",
-              boost::json::object{
-                  {"metadata", boost::json::object{{"labels", labels}}},
-                  {"spec", boost::json::object{
-                               {"serviceAccountName", app},
-                               {"containers", boost::json::array{boost::json::object{
-                                                  {"name", app}, {"image", "example/" + app}}}}}}}}}}});
+        {"spec", boost::json::object{
+                     {"replicas", replicas},
+                     {"selector", boost::json::object{{"matchLabels", labels}}},
+                     {"template",
+                      boost::json::object{
+                          {"metadata", boost::json::object{{"labels", labels}}},
+                          {"spec", boost::json::object{
+                                       {"serviceAccountName", app},
+                                       {"containers",
+                                        boost::json::array{boost::json::object{
+                                            {"name", app}, {"image", "example/" + app}}}}}}}}}}});
 }
 
 inline VnfRequest vm_request(const std::string& name, int instances = 2) {

@@ -249,7 +249,7 @@ TEST(SimVnfm, TerminateRemovesVmsAndPodsThenDeleteRemovesTheRecord) {
     auto snap = sim.world->snapshot();
     EXPECT_TRUE(snap.vms.empty());
     EXPECT_TRUE(snap.pods.empty());
-    EXPECT_EQ(snap.vnfs.size(), 2u);  // records stay until delete_vnf
+    EXPECT_EQ(snap.vnfs.size(), 2u);                               // records stay until delete_vnf
     EXPECT_EQ(sim.terminate(vm_id).error().code, Errc::conflict);  // not instantiated
 
     EXPECT_TRUE(sim.remove_vnf(vm_id).ok());
@@ -262,7 +262,8 @@ TEST(SimVnfm, TerminateRemovesVmsAndPodsThenDeleteRemovesTheRecord) {
 
 TEST(SimVnfm, OperationFailedFaultEndsTheOpFailedTemp) {
     Sim sim;
-    sim.world->script(ScriptedFault{CallKind::vnf_instantiate, 1, FaultKind::operation_failed, "", 1});
+    sim.world->script(
+        ScriptedFault{CallKind::vnf_instantiate, 1, FaultKind::operation_failed, "", 1});
     const auto r = vm_request("a", 1);
     auto id = *sim.create(r);
     auto op = sim.instantiate(id, r);
