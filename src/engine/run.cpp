@@ -49,23 +49,33 @@ Task<void> Run::main() {
     if (!finished_) fail(make_error(Errc::internal, "the operation ended without a result"));
 }
 
+bool Run::spec_is_valid(const ServiceSpec& spec) {
+    auto problems = validate(spec);
+    if (problems.empty()) return true;
+    Error e =
+        make_error(Errc::invalid_spec, "the spec of service \"" + spec.name + "\" is not valid");
+    e.fields = std::move(problems);
+    fail(std::move(e));
+    return false;
+}
+
+std::optional<std::optional<ServiceRecord>> Run::load_record(const std::string& service) {
+    auto loaded = core_.store->load(service);
+    if (!loaded.ok()) {
+        fail(loaded.error());
+        return std::nullopt;
+    }
+    return std::move(*loaded);
+}
+
 // ---- deploy ---------------------------------------------------------------------------------
 
 Task<void> Run::deploy_flow() {
     const ServiceSpec& spec = *request_.spec;
     set_state(OperationState::validating);
-    if (auto problems = validate(spec); !problems.empty()) {
-        Error e = make_error(Errc::invalid_spec,
-                             "the spec of service \"" + spec.name + "\" is not valid");
-        e.fields = std::move(problems);
-        fail(std::move(e));
-        co_return;
-    }
-    auto loaded = core_.store->load(spec.name);
-    if (!loaded.ok()) {
-        fail(loaded.error());
-        co_return;
-    }
+    if (!spec_is_valid(spec)) co_return;
+    auto loaded = load_record(spec.name);
+    if (!loaded) co_return;
     if (*loaded) record_ = std::move(**loaded);
     if (record_.applied_spec) {
         fail(make_error(Errc::invalid_argument,
@@ -159,18 +169,9 @@ std::string join(const std::vector<std::string>& items) {
 Task<void> Run::reconfigure_flow() {
     const ServiceSpec& spec = *request_.spec;
     set_state(OperationState::validating);
-    if (auto problems = validate(spec); !problems.empty()) {
-        Error e = make_error(Errc::invalid_spec,
-                             "the spec of service \"" + spec.name + "\" is not valid");
-        e.fields = std::move(problems);
-        fail(std::move(e));
-        co_return;
-    }
-    auto loaded = core_.store->load(spec.name);
-    if (!loaded.ok()) {
-        fail(loaded.error());
-        co_return;
-    }
+    if (!spec_is_valid(spec)) co_return;
+    auto loaded = load_record(spec.name);
+    if (!loaded) co_return;
     if (!*loaded || !(*loaded)->applied_spec) {
         fail(make_error(Errc::not_found, "service \"" + spec.name + "\" is not deployed"));
         co_return;
@@ -226,11 +227,8 @@ Task<void> Run::reconfigure_flow() {
 // ---- terminate ------------------------------------------------------------------------------
 
 Task<void> Run::terminate_flow() {
-    auto loaded = core_.store->load(request_.service);
-    if (!loaded.ok()) {
-        fail(loaded.error());
-        co_return;
-    }
+    auto loaded = load_record(request_.service);
+    if (!loaded) co_return;
     if (!*loaded) {
         fail(make_error(Errc::not_found, "service \"" + request_.service + "\" does not exist"));
         co_return;
@@ -262,11 +260,8 @@ Task<void> Run::terminate_flow() {
 Task<void> Run::heal_flow() {
     const WorkloadId target = request_.workload;
     set_state(OperationState::validating);
-    auto loaded = core_.store->load(request_.service);
-    if (!loaded.ok()) {
-        fail(loaded.error());
-        co_return;
-    }
+    auto loaded = load_record(request_.service);
+    if (!loaded) co_return;
     if (!*loaded || !(*loaded)->applied_spec) {
         fail(make_error(Errc::not_found, "service \"" + request_.service + "\" is not deployed"));
         co_return;

@@ -59,6 +59,10 @@ private:
     Task<void> terminate_flow();
     Task<void> heal_flow();
     Task<void> rollback(Error original);
+    // Fail the operation (and return false / nullopt) when the spec is invalid or the store
+    // cannot be read.
+    bool spec_is_valid(const ServiceSpec& spec);
+    std::optional<std::optional<ServiceRecord>> load_record(const std::string& service);
 
     // ---- the converge pass (phases.cpp)
     Task<Status> converge(const ServiceSpec* target, Ctx ctx, Mode mode);

@@ -3,6 +3,7 @@
 
 #include <meshorch/document.hpp>
 
+#include "model/utf8.hpp"
 #include "spec/json_path.hpp"
 #include "spec/scalars.hpp"
 
@@ -395,24 +396,6 @@ private:
         }
     }
 
-    static void append_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
     std::uint32_t hex4() {
         std::uint32_t v = 0;
         for (int k = 0; k < 4 && i_ < s_.size(); ++k) {
@@ -464,7 +447,7 @@ private:
                     } else if (cp >= 0xD800 && cp <= 0xDFFF) {
                         cp = 0xFFFD;  // a lone surrogate
                     }
-                    append_utf8(out, cp);
+                    utf8::append_utf8(out, static_cast<char32_t>(cp));
                     break;
                 }
                 default: out += e; break;  // '"', '\\', '/'
