@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -54,10 +55,17 @@ public:
 
 // Every Completion not yet completed, so that shutdown can drop what a backend never answered
 // before the io_context goes away.
+//
+// The gate closes the race between a backend thread completing a call and shutdown: a
+// completion holds the gate shared while it posts to (and lets go of) the engine's executor, and
+// shutdown takes it exclusively to close the registry, so no executor is touched once the
+// io_context may be gone.
 class Registry {
 public:
+    // Returns 0 when the registry is already closed: the caller drops its handler at once.
     std::uint64_t add(std::weak_ptr<CompletionBase> c) {
         std::lock_guard lock(mutex_);
+        if (closed_) return 0;
         const auto id = next_++;
         live_.emplace(id, std::move(c));
         return id;
@@ -66,20 +74,32 @@ public:
         std::lock_guard lock(mutex_);
         live_.erase(id);
     }
+    // Held shared for as long as a completion touches the engine's executor.
+    std::shared_lock<std::shared_mutex> enter() { return std::shared_lock(gate_); }
+    bool closed() const {
+        std::lock_guard lock(mutex_);
+        return closed_;
+    }
     void abandon_all() {
         std::vector<std::shared_ptr<CompletionBase>> all;
         {
+            std::unique_lock gate(gate_);  // waits for completions in progress
             std::lock_guard lock(mutex_);
+            closed_ = true;
             for (auto& [id, weak] : live_) {
                 if (auto c = weak.lock()) all.push_back(std::move(c));
             }
             live_.clear();
         }
+        // Outside the gate: dropping a handler can destroy coroutine frames whose own
+        // completions then try to enter it.
         for (auto& c : all) c->abandon();
     }
 
 private:
-    std::mutex mutex_;
+    std::shared_mutex gate_;
+    mutable std::mutex mutex_;
+    bool closed_ = false;
     std::uint64_t next_ = 1;
     std::unordered_map<std::uint64_t, std::weak_ptr<CompletionBase>> live_;
 };
@@ -96,11 +116,14 @@ public:
             std::shared_ptr<Completion>(new Completion(std::move(handler), std::move(executor)));
         c->registry_ = registry;
         c->id_ = registry->add(c);
+        if (c->id_ == 0) c->abandon();  // shutting down: the coroutine is never resumed
         return c;
     }
 
     // Any thread; the first call wins. The handler runs on the executor, never inline.
     bool complete(Result<T> result) {
+        auto gate = registry_->enter();
+        if (registry_->closed()) return false;  // shutdown has dropped (or will drop) the handler
         std::optional<Handler> handler;
         std::optional<Executor> executor;
         {
@@ -113,7 +136,7 @@ public:
         asio::post(*executor, [h = std::move(*handler), r = std::move(result)]() mutable {
             std::move(h)(std::move(r));
         });
-        return true;
+        return true;  // the executor copy is released here, still inside the gate
     }
 
     void abandon() noexcept override {
