@@ -56,6 +56,12 @@ struct OrchestratorOptions {
     std::chrono::milliseconds poll_interval{std::chrono::seconds(2)};  // LCM op, readiness
     BackoffPolicy backoff;
     std::chrono::seconds token_lifetime{std::chrono::hours(1)};  // VM proxy bootstrap token
+    // The token keeper replaces a VM proxy's token once this fraction of its lifetime has
+    // passed (kubelet does the same for projected tokens at 80%), so certificate rotation on the
+    // VM never meets an expired token.
+    double token_refresh_fraction = 0.8;
+    // How often the token keeper looks. Zero: a twentieth of token_lifetime, within [1 s, 60 s].
+    std::chrono::milliseconds token_check_interval{0};
     std::string istiod_address = "istiod.istio-system.svc:15012";
     std::string cluster_id = "Kubernetes";
     std::string mesh_id = "mesh1";

@@ -8,6 +8,7 @@
 #include <meshorch/object.hpp>
 #include <meshorch/render.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,9 @@ struct ServiceRecord {
     std::map<std::string, std::string> vnfs;  // VNF name -> VNF instance id
     Observed observed;                        // VM addresses known
     bool namespace_created = false;           // meshorch created the namespace (delete it last)
+    // VM server id -> when the bootstrap token on that VM's proxy expires (the token keeper
+    // replaces it before then).
+    std::map<std::string, std::chrono::system_clock::time_point> token_expiry;
 };
 
 class StateStore {

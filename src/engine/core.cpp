@@ -125,6 +125,7 @@ Core::Core(Backends backends, OrchestratorOptions opts)
             }
         });
     }
+    token_keeper_.start(asio::make_strand(*io_));
 }
 
 Core::~Core() {
@@ -178,6 +179,7 @@ void Core::shutdown() {
         cv.wait_for(lock, std::chrono::seconds(2), [&] { return flushed; });
     }
 
+    token_keeper_.stop();
     work_.reset();
     io_->stop();
     for (auto& t : threads_) {
@@ -385,6 +387,30 @@ void Core::update_service(const std::string& service,
                           const std::function<void(ServiceEntry&)>& fn) {
     std::lock_guard lock(mutex_);
     fn(services_[service]);
+}
+
+std::vector<std::string> Core::idle_services() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> names;
+    if (stopping_) return names;
+    for (const auto& [name, entry] : services_) {
+        if (!entry.active && entry.status.phase != ServicePhase::terminated) names.push_back(name);
+    }
+    return names;
+}
+
+Result<bool> Core::update_record_if_idle(const std::string& service,
+                                         const std::function<void(ServiceRecord&)>& fn) {
+    // Holding the lock keeps begin() from starting an operation on the service meanwhile.
+    std::lock_guard lock(mutex_);
+    auto it = services_.find(service);
+    if (stopping_ || it == services_.end() || it->second.active) return false;
+    auto record = store->load(service);
+    if (!record.ok()) return record.error();
+    if (!*record) return false;
+    fn(**record);
+    if (Status s = store->save(**record); !s.ok()) return s.error();
+    return true;
 }
 
 void Core::finish(std::shared_ptr<Operation::Shared> op, OperationState state,

@@ -5,6 +5,7 @@
 #include <meshorch/orchestrator.hpp>
 
 #include "engine/async.hpp"
+#include "engine/token_keeper.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -93,6 +94,14 @@ public:
     // Runs `fn` on the service's entry under the lock.
     void update_service(const std::string& service, const std::function<void(ServiceEntry&)>& fn);
 
+    // ---- used by background work (the token keeper)
+    // Services that exist and have no running operation.
+    std::vector<std::string> idle_services() const;
+    // Loads the service's record, lets `fn` change it and saves it, all while no operation can
+    // start on the service. False when an operation runs (or the engine stops): nothing changed.
+    Result<bool> update_record_if_idle(const std::string& service,
+                                       const std::function<void(ServiceRecord&)>& fn);
+
     // The ports and their in-flight limits.
     std::shared_ptr<VnfManager> vnfm;
     std::shared_ptr<Cluster> cluster;
@@ -131,6 +140,8 @@ private:
 
     std::mutex shutdown_mutex_;
     bool shut_down_ = false;
+
+    TokenKeeper token_keeper_{*this};
 };
 
 }  // namespace engine

@@ -379,7 +379,7 @@ Task<Status> Run::inject_vm(const ServiceSpec* target, std::string ms, std::stri
         failed(token.error());
         co_return token.error();
     }
-    auto bundle = build_vm_bundle(*target, m, v, vm, *token, root_cert, core_.options);
+    auto bundle = build_vm_bundle(*target, m, v, vm, token->token, root_cert, core_.options);
     if (!bundle.ok()) {
         failed(bundle.error());
         co_return bundle.error();
@@ -396,6 +396,7 @@ Task<Status> Run::inject_vm(const ServiceSpec* target, std::string ms, std::stri
         failed(s.error());
         co_return s;
     }
+    record_.token_expiry[vm.server_id] = token->expires_at;
     step("proxy installed on VM " + vm.server_id + " (" + vm.address + ") of " + ms + "/" +
          version);
     co_return Ok{};
@@ -589,6 +590,7 @@ Task<Status> Run::drop_proxy(VersionKey key, VmInstance vm, Ctx ctx) {
         std::erase_if(it->second, [&](const VmInstance& o) { return o.server_id == vm.server_id; });
         if (it->second.empty()) record_.observed.vms.erase(it);
     }
+    record_.token_expiry.erase(vm.server_id);
     co_return save();
 }
 

@@ -119,7 +119,7 @@ private:
     Task<Result<std::vector<VmInstance>>> wait_vms(std::string id, int want, std::string what,
                                                    Ctx ctx);
     Task<Status> wait_pods(std::string ms, std::string version, int want, Ctx ctx);
-    Task<Result<std::string>> create_token(std::string service_account, Ctx ctx);
+    Task<Result<ServiceAccountToken>> create_token(std::string service_account, Ctx ctx);
     Task<Result<std::string>> root_certificate(Ctx ctx);
     Task<Status> inject_proxy(InjectionRequest request, Ctx ctx, bool once = false);
     Task<Status> remove_proxy(VmInstance vm, Ctx ctx);

@@ -125,7 +125,7 @@ Task<Status> Run::remove_object(ObjectKey key, Ctx ctx) {
     co_return r;
 }
 
-Task<Result<std::string>> Run::create_token(std::string service_account, Ctx ctx) {
+Task<Result<ServiceAccountToken>> Run::create_token(std::string service_account, Ctx ctx) {
     auto cluster = core_.cluster;
     Core* core = &core_;
     const std::string ns = namespace_;
@@ -142,8 +142,7 @@ Task<Result<std::string>> Run::create_token(std::string service_account, Ctx ctx
                 });
         });
     auto r = co_await std::move(r_task);
-    if (!r.ok()) co_return r.error();
-    co_return std::move(r->token);
+    co_return r;
 }
 
 Task<Result<std::string>> Run::root_certificate(Ctx ctx) {
