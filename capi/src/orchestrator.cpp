@@ -1,8 +1,7 @@
 // Orchestrators: options, the simulated and the real constructors, status and events.
 #include "internal.hpp"
 
-#include "config.hpp"
-
+#include <meshorch/backends.hpp>
 #include <meshorch/sim.hpp>
 
 #include <boost/json/array.hpp>
@@ -280,12 +279,16 @@ MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator** out, const
         }
         auto settings = read_options(opts, /*simulated=*/false);
         if (!settings) return fail(settings.error());
-        auto config = check_backend_config(config_json);
+        auto config = meshorch::parse_backends_config(config_json);
         if (!config) return fail(config.error());
-        return fail(MESHORCH_E_UNSUPPORTED,
-                    "real backends are not built in this version: the configuration is valid, "
-                    "but only the simulated infrastructure (meshorch_orchestrator_create_sim) "
-                    "is available");
+        config->apply_to(settings->engine);
+        auto backends = meshorch::make_backends(*config);
+        if (!backends) return fail(backends.error());
+        auto handle = std::make_unique<meshorch_orchestrator>();
+        handle->engine =
+            std::make_unique<meshorch::Orchestrator>(std::move(*backends), settings->engine);
+        *out = handle.release();
+        return succeed();
     });
 }
 

@@ -2,7 +2,7 @@
 // infrastructure: deploy, move a microservice's traffic from one version to another in steps,
 // remove the old version, terminate, and check that nothing is left.
 #include "migration.hpp"
-#include "simulation.hpp"
+#include "session.hpp"
 
 #include <cstdio>
 #include <sstream>
@@ -70,7 +70,7 @@ int run(const Args& args) {
 
     auto spec = load_spec_or_report(parsed->positional[0]);
     if (!spec) return exit_invalid;
-    auto sim = Simulation::create(command, *parsed);
+    auto sim = Session::create(command, *parsed);
     if (!sim) return exit_usage;
     auto& orch = sim->orchestrator();
 
@@ -103,7 +103,7 @@ int run(const Args& args) {
     sim->print_objects(spec->name);
 
     if (!sim->run("terminate " + spec->name, orch.terminate(spec->name))) return exit_invalid;
-    const bool empty = sim->world().snapshot().empty();
+    const bool empty = sim->world()->snapshot().empty();
     std::printf("\nsimulated world after terminate: %s\n",
                 empty ? "empty" : "NOT empty (something leaked)");
     return empty ? exit_ok : exit_invalid;

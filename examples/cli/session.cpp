@@ -1,8 +1,13 @@
-#include "simulation.hpp"
+#include "session.hpp"
+
+#include <meshorch/backends.hpp>
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace meshorch::cli {
 
@@ -15,9 +20,53 @@ bool parse_number(const std::string& text, T& out) {
     return ec == std::errc() && ptr == end;
 }
 
+// An orchestrator on the real backends FILE describes; nullptr (reported) when it cannot be made.
+std::unique_ptr<Orchestrator> connect(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) {
+        std::fprintf(stderr, "meshorch: %s: cannot read the backend configuration\n", file.c_str());
+        return nullptr;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string base_dir = std::filesystem::path(file).parent_path().string();
+    auto config = parse_backends_config(text.str(), base_dir);
+    if (!config) {
+        print_error(file, config.error());
+        return nullptr;
+    }
+    OrchestratorOptions options;
+    options.operation_deadline = std::chrono::minutes(30);
+    config->apply_to(options);
+    auto backends = make_backends(*config);
+    if (!backends) {
+        print_error(file, backends.error());
+        return nullptr;
+    }
+    return std::make_unique<Orchestrator>(std::move(*backends), options);
+}
+
 }  // namespace
 
-std::unique_ptr<Simulation> Simulation::create(const Command& command, const ParsedArgs& args) {
+std::unique_ptr<Session> Session::create(const Command& command, const ParsedArgs& args) {
+    if (args.has("backends")) {
+        for (const char* sim_only : {"latency-ms", "fault-rate", "seed"}) {
+            if (args.has(sim_only)) {
+                usage_error(command, std::string("--") + sim_only +
+                                         " is a simulation option; it does not go with --backends");
+                return nullptr;
+            }
+        }
+        auto self = std::make_unique<Session>();
+        self->orchestrator_ = connect(args.get("backends"));
+        if (!self->orchestrator_) return nullptr;
+        self->progress_ =
+            std::make_shared<ProgressView>(stdout_is_terminal() && !args.has("plain"));
+        self->subscription_ = self->orchestrator_->subscribe(
+            [progress = self->progress_](const Event& e) { progress->on_event(e); });
+        return self;
+    }
+
     long latency_ms = 20;
     double fault_rate = 0.0;
     std::uint64_t seed = 1;
@@ -36,7 +85,7 @@ std::unique_ptr<Simulation> Simulation::create(const Command& command, const Par
         return nullptr;
     }
 
-    auto self = std::make_unique<Simulation>();
+    auto self = std::make_unique<Session>();
     sim::Options options;
     options.seed = seed;
     options.default_latency = {std::chrono::milliseconds(latency_ms),
@@ -59,7 +108,7 @@ std::unique_ptr<Simulation> Simulation::create(const Command& command, const Par
     return self;
 }
 
-bool Simulation::run(const std::string& title, Result<Operation> started) {
+bool Session::run(const std::string& title, Result<Operation> started) {
     std::printf("\n== %s\n", title.c_str());
     std::fflush(stdout);
     if (!started) {
@@ -79,7 +128,7 @@ bool Simulation::run(const std::string& title, Result<Operation> started) {
     return true;
 }
 
-void Simulation::print_status(const std::string& service) {
+void Session::print_status(const std::string& service) {
     auto status = orchestrator_->status(service);
     if (!status) {
         std::printf("service %s: none\n", service.c_str());
@@ -94,7 +143,14 @@ void Simulation::print_status(const std::string& service) {
     }
 }
 
-void Simulation::print_objects(const std::string& service) {
+void Session::print_objects(const std::string& service) {
+    if (!world_) {
+        auto status = orchestrator_->status(service);
+        std::printf("  %zu objects applied by meshorch (kubectl get -n %s all,istio-io)\n",
+                    status ? status->applied_objects : 0,
+                    status ? status->namespace_.c_str() : service.c_str());
+        return;
+    }
     const sim::Snapshot snapshot = world_->snapshot();
     for (const auto& [key, object] : snapshot.objects) {
         const auto* metadata = object.manifest.if_contains("metadata");

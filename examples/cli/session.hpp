@@ -1,5 +1,6 @@
-// What `meshorch deploy` and `meshorch demo` share: a simulated infrastructure, an
-// orchestrator on it, and running one operation with live progress.
+// What `meshorch deploy` and `meshorch demo` share: an orchestrator on the simulated
+// infrastructure or on real backends (--backends FILE), and running one operation with live
+// progress.
 #pragma once
 
 #include "commands.hpp"
@@ -23,19 +24,30 @@ inline constexpr std::string_view simulation_help =
     "  --seed N          random seed of latency jitter and faults (default 1)\n"
     "  --plain           print one line per event even on a terminal\n";
 
-class Simulation {
+// `meshorch deploy` also takes --backends FILE.
+inline constexpr std::string_view backends_help =
+    "real backends:\n"
+    "  --backends FILE   run on the Kubernetes cluster, Tacker and VMs that FILE (JSON or YAML)\n"
+    "                    describes instead of the simulation: kubernetes.kubeconfig,\n"
+    "                    tacker.keystone_url/credentials/vim_ids, injector SSH settings\n"
+    "                    (see README, \"Real backends\")\n";
+
+class Session {
 public:
-    // Reads the simulation options; prints a usage error and returns nullopt when they are bad.
-    static std::unique_ptr<Simulation> create(const Command& command, const ParsedArgs& args);
+    // Reads the simulation options (or --backends); prints a usage error and returns nullptr
+    // when they are bad.
+    static std::unique_ptr<Session> create(const Command& command, const ParsedArgs& args);
 
     Orchestrator& orchestrator() { return *orchestrator_; }
-    sim::World& world() { return *world_; }
+    // The simulated world; nullptr on real backends.
+    sim::World* world() { return world_.get(); }
 
     // Runs the operation to its end with live progress; prints the outcome. True on success.
     bool run(const std::string& title, Result<Operation> started);
     // Prints the service's status: phase and one line per workload.
     void print_status(const std::string& service);
-    // Prints the objects the cluster holds for the service: "Kind namespace/name" lines.
+    // Prints the objects the simulated cluster holds for the service ("Kind namespace/name"
+    // lines); on real backends, the objects meshorch applied.
     void print_objects(const std::string& service);
 
 private:

@@ -48,10 +48,10 @@ struct TlsOptions {
 struct ClientOptions {
     TlsOptions tls;
     std::size_t max_connections_per_host = 8;  // idle + busy; callers beyond it wait their turn
-    std::chrono::milliseconds connect_timeout{5000};     // resolve + connect + handshake
-    std::chrono::milliseconds request_timeout{30000};    // write + read of one exchange
-    std::chrono::milliseconds idle_timeout{60000};       // a pooled connection unused this long closes
-    std::size_t max_body_bytes = 64u << 20;              // larger responses are Errc::backend
+    std::chrono::milliseconds connect_timeout{5000};   // resolve + connect + handshake
+    std::chrono::milliseconds request_timeout{30000};  // write + read of one exchange
+    std::chrono::milliseconds idle_timeout{60000};  // a pooled connection unused this long closes
+    std::size_t max_body_bytes = 64u << 20;         // larger responses are Errc::backend
     std::string user_agent = "meshorch";
     std::string logger = "http";  // spdlog logger name (the adapter's)
 };
@@ -101,6 +101,8 @@ public:
     // chunked or not. `on_head` sees the status and headers; `on_data` gets each piece of body
     // and returns false to stop. Returns when the server ends the body, on_data says stop, the
     // deadline passes or ctx is cancelled. The connection is not returned to the pool.
+    // Connecting and the head are bounded like send(); the body only by ctx.deadline (a watch
+    // may stay quiet for long), which then ends the stream with Errc::timeout.
     Status stream(const Request& request, const CallContext& ctx,
                   const std::function<void(const Response& head)>& on_head,
                   const std::function<bool(std::string_view data)>& on_data);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -400,7 +403,7 @@ TEST(CapiOptions, NullOptionsMeanDefaults) {
     meshorch_orchestrator_destroy(nullptr);  // no-op
 }
 
-TEST(CapiRealBackends, ConfigIsCheckedThenUnsupported) {
+TEST(CapiRealBackends, ConfigProblemsAreReportedWithTheirPaths) {
     meshorch_orchestrator* o = reinterpret_cast<meshorch_orchestrator*>(0x1);
     EXPECT_EQ(meshorch_orchestrator_create(&o, nullptr, nullptr), MESHORCH_E_INVALID_ARGUMENT);
     EXPECT_EQ(o, nullptr);
@@ -422,23 +425,60 @@ TEST(CapiRealBackends, ConfigIsCheckedThenUnsupported) {
     }
     for (const char* p :
          {"tacker.keystone_url", "tacker.credentials.password", "tacker.credentials.project_name",
-          "tacker.vim_ids", "injector.ssh_port", "colour"}) {
+          "tacker.vim_ids", "injector.ssh_port", "injector.known_hosts", "colour"}) {
         EXPECT_TRUE(paths.count(p)) << p << " in " << meshorch_error_last()->detail;
     }
 
-    const char* good = R"({
-      "kubernetes": {"kubeconfig": "/etc/kube/config"},
+    // A kubeconfig that is not there is reported where the configuration names it.
+    const char* missing_kubeconfig = R"({
+      "kubernetes": {"kubeconfig": "/nonexistent/kubeconfig"},
+      "tacker": {"keystone_url": "https://keystone.example:5000/v3",
+                 "credentials": {"username": "admin", "password": "secret",
+                                 "project_name": "nfv"},
+                 "vim_ids": {"vm": "vim-openstack"}},
+      "injector": {"ssh_user": "root", "ssh_private_key": "/k", "known_hosts": "/kh"}
+    })";
+    EXPECT_EQ(meshorch_orchestrator_create(&o, missing_kubeconfig, nullptr),
+              MESHORCH_E_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(meshorch_error_last()->message).find("kubernetes.kubeconfig"),
+              std::string::npos)
+        << meshorch_error_last()->message;
+    EXPECT_EQ(o, nullptr);
+}
+
+TEST(CapiRealBackends, AWellFormedConfigMakesAnOrchestratorWithoutContactingAnything) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("meshorch-capi-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream kubeconfig(dir / "kubeconfig");
+        kubeconfig << "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                      "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+                      "users: [{name: u, user: {token: t}}]\n"
+                      "contexts: [{name: c, context: {cluster: k, user: u}}]\n";
+        std::ofstream(dir / "known_hosts") << "";
+        std::ofstream(dir / "istio-sidecar.deb") << "!<arch>\n";
+    }
+    const std::string good = R"({
+      "kubernetes": {"kubeconfig": ")" +
+                             (dir / "kubeconfig").string() + R"("},
       "tacker": {"keystone_url": "https://keystone.example:5000/v3",
                  "credentials": {"username": "admin", "password": "secret",
                                  "project_name": "nfv"},
                  "vim_ids": {"vm": "vim-openstack", "container": "vim-k8s"}},
-      "injector": {"ssh_user": "root", "ssh_private_key": "/etc/meshorch/id_ed25519"}
+      "injector": {"ssh_user": "root", "ssh_private_key": "/etc/meshorch/id_ed25519",
+                   "known_hosts": ")" +
+                             (dir / "known_hosts").string() + R"(",
+                   "proxy_package": ")" +
+                             (dir / "istio-sidecar.deb").string() + R"("},
+      "mesh_id": "mesh-east"
     })";
-    EXPECT_EQ(meshorch_orchestrator_create(&o, good, nullptr), MESHORCH_E_UNSUPPORTED);
-    EXPECT_EQ(o, nullptr);
-    EXPECT_NE(std::string(meshorch_error_last()->message)
-                  .find("real backends are not built in this version"),
-              std::string::npos);
+    meshorch_orchestrator* o = nullptr;
+    ASSERT_EQ(meshorch_orchestrator_create(&o, good.c_str(), nullptr), MESHORCH_OK)
+        << meshorch_error_last()->message;
+    ASSERT_NE(o, nullptr);
+    meshorch_orchestrator_destroy(o);
+    std::filesystem::remove_all(dir);
 }
 
 // ---- operations on the simulated infrastructure

@@ -80,6 +80,14 @@ from ._meshorch import (  # noqa: F401  (re-exported)
     VnfRecord,
     PodRecord,
     ProxyRecord,
+    # onboarding one VM (a VNF manager's hooks)
+    Cluster,
+    SidecarInjector,
+    OnboardingOptions,
+    onboard_vm,
+    offboard_vm,
+    connect_ports,
+    workload_entry_name,
 )
 
 __all__ = [name for name in dir(_meshorch) if not name.startswith("_")] + [

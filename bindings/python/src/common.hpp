@@ -23,6 +23,7 @@ void bind_spec(py::module_& m);
 void bind_render(py::module_& m);
 void bind_events(py::module_& m);
 void bind_orchestrator(py::module_& m);
+void bind_onboarding(py::module_& m);
 
 // The module's __name__ ("meshorch._meshorch"), recorded at import. A std::string, not a
 // py::object: no Python object lives in a static.

@@ -18,4 +18,5 @@ PYBIND11_MODULE(_meshorch, m) {
     mp::bind_render(m);
     mp::bind_events(m);
     mp::bind_orchestrator(m);
+    mp::bind_onboarding(m);  // after bind_orchestrator: it adds the World's ports
 }

@@ -6,6 +6,7 @@
 // the GIL), and every live orchestrator is closed at interpreter exit, before finalization.
 #include "common.hpp"
 
+#include <meshorch/backends.hpp>
 #include <meshorch/orchestrator.hpp>
 #include <meshorch/sim.hpp>
 #include <meshorch/state.hpp>
@@ -589,8 +590,56 @@ void bind_orchestrator(py::module_& m) {
         m, "Orchestrator",
         "Runs deploy / reconfigure / terminate operations on services and reports every step as "
         "an event. Thread-safe. Use as a context manager, or call close().\n\n"
-        "Only the simulated infrastructure is built in this version: "
-        "Orchestrator.simulated().")
+        "Orchestrator.simulated() runs on the in-process simulation; Orchestrator.connect() on "
+        "real Kubernetes, Tacker and VMs.")
+        .def_static(
+            "connect",
+            [](py::object config, const std::string& base_dir, int threads,
+               std::int64_t poll_interval_ms, std::int64_t operation_deadline_ms,
+               std::int64_t call_timeout_ms) {
+                if (threads < 1) raise(Errc::invalid_argument, "threads must be at least 1");
+                if (operation_deadline_ms <= 0 || call_timeout_ms <= 0) {
+                    raise(Errc::invalid_argument,
+                          "operation_deadline_ms and call_timeout_ms must be positive");
+                }
+                // A mapping is taken as the document itself; a string as its JSON/YAML text.
+                std::string text =
+                    py::isinstance<py::str>(config)
+                        ? config.cast<std::string>()
+                        : py::module_::import("json").attr("dumps")(config).cast<std::string>();
+                OrchestratorOptions options;
+                options.threads = threads;
+                options.poll_interval = non_negative_ms(poll_interval_ms, "poll_interval_ms");
+                options.operation_deadline = milliseconds(operation_deadline_ms);
+                options.call_timeout = milliseconds(call_timeout_ms);
+                std::shared_ptr<PyOrchestrator> out;
+                {
+                    py::gil_scoped_release release;
+                    auto parsed = parse_backends_config(text, base_dir);
+                    if (!parsed) {
+                        py::gil_scoped_acquire acquire;
+                        raise(parsed.error());
+                    }
+                    parsed->apply_to(options);
+                    auto backends = make_backends(*parsed);
+                    if (!backends) {
+                        py::gil_scoped_acquire acquire;
+                        raise(backends.error());
+                    }
+                    auto engine = std::make_shared<Orchestrator>(std::move(*backends), options);
+                    out = std::make_shared<PyOrchestrator>(nullptr, std::move(engine));
+                }
+                remember(out);
+                return out;
+            },
+            py::arg("config"), py::kw_only(), py::arg("base_dir") = "", py::arg("threads") = 2,
+            py::arg("poll_interval_ms") = 2000, py::arg("operation_deadline_ms") = 30 * 60 * 1000,
+            py::arg("call_timeout_ms") = 60 * 1000,
+            "An orchestrator on real backends. config: the backend configuration (a dict, or "
+            "its JSON/YAML text; see include/meshorch/backends.hpp): kubernetes (kubeconfig), "
+            "tacker (Keystone URL, credentials, VIM ids), injector (SSH settings). Relative file "
+            "names are relative to base_dir. Nothing is contacted until the first operation. "
+            "Raises InvalidArgumentError listing every problem with its path.")
         .def_static(
             "simulated",
             [](std::int64_t latency_ms, std::int64_t jitter_ms, double fault_probability,

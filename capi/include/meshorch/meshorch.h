@@ -279,14 +279,16 @@ MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator** out,
  *       "ca_file": "optional", "insecure_skip_verify": false
  *     },
  *     "injector": {"ssh_user": "...", "ssh_private_key": "/path/to/key", "ssh_port": 22,
- *                  "known_hosts": "optional path", "proxy_package": "optional path or URL"},
+ *                  "known_hosts": "path" or "host_key": {"mode": "pinned", "pinned_key": ...},
+ *                  "proxy_package": "path of the proxy .deb/.rpm"},
  *     "istiod_address": "optional, default istiod.istio-system.svc:15012",
  *     "mesh_id": "optional", "cluster_id": "optional", "network": "optional"
  *   }
- * THIS VERSION IS BUILT WITHOUT THE REAL BACKEND ADAPTERS: the config is parsed and checked
- * (MESHORCH_E_PARSE for malformed JSON, MESHORCH_E_INVALID_ARGUMENT with every problem as a
- * field of the error detail), and a well-formed config then gives MESHORCH_E_UNSUPPORTED
- * ("real backends are not built in this version"). `*out` is always NULL for now. */
+ * (every setting: include/meshorch/backends.hpp; YAML is accepted too). Nothing is contacted
+ * here: Keystone, Tacker, the Kubernetes API and the VMs are reached by the first operation.
+ * Returns MESHORCH_OK, MESHORCH_E_PARSE for a malformed document, MESHORCH_E_INVALID_ARGUMENT
+ * with every problem as a field of the error detail (path, line, column) - including a
+ * kubeconfig that cannot be read or TLS material that does not load. Thread-safe. */
 MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator** out, const char* config_json,
                                               const meshorch_orchestrator_options* opts);
 

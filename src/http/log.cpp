@@ -1,0 +1,21 @@
+#include "http/log.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace meshorch::http::detail {
+
+std::shared_ptr<spdlog::logger> named_logger(const std::string& name) {
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    if (auto l = spdlog::get(name)) return l;
+    try {
+        return spdlog::stderr_color_mt(name);
+    } catch (const spdlog::spdlog_ex&) {  // registered meanwhile by someone else
+        return spdlog::get(name);
+    }
+}
+
+}  // namespace meshorch::http::detail
