@@ -22,6 +22,9 @@ from errors import ApiError
 class EmulatorServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a client opening many connections
+    # at once, which then wait a 1 s retransmission.
+    request_queue_size = 128
 
     def __init__(self, address, ssl_context, app):
         super().__init__(address, Handler)
@@ -68,6 +71,9 @@ class RequestLog:
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-apiserver-emulator"
+    # Headers and body go out in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (40 ms per request). kube-apiserver (Go) sets TCP_NODELAY too.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # the request log replaces stderr chatter
         pass
