@@ -55,7 +55,8 @@ struct KeystoneConfig {
 struct NotificationOptions {
     std::string listen_address = "127.0.0.1";
     std::uint16_t port = 0;  // 0: any free port
-    // The callbackUri registered with Tacker; empty: "http://<listen_address>:<port>/notifications".
+    // The callbackUri registered with Tacker; empty:
+    // "http://<listen_address>:<port>/notifications".
     std::string callback_url;
 };
 

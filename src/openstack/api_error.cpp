@@ -19,7 +19,7 @@ std::string trimmed_excerpt(std::string_view body, std::size_t max) {
 
 std::string message_of(const boost::json::object& o) {
     if (auto d = string_or_empty(o, "detail"); !d.empty()) return d;  // ProblemDetails
-    if (const auto* e = find_object(o, "error")) {                      // Keystone
+    if (const auto* e = find_object(o, "error")) {                    // Keystone
         if (auto m = string_or_empty(*e, "message"); !m.empty()) return m;
     }
     if (auto t = string_or_empty(o, "title"); !t.empty()) return t;

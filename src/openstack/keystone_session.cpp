@@ -12,13 +12,15 @@ namespace meshorch::openstack {
 namespace {
 
 constexpr auto wait_slice = std::chrono::milliseconds(50);  // cancel checks while waiting
+// An old token is used past a failed renewal only while it has at least this long to live.
+constexpr auto still_valid_margin = std::chrono::seconds(5);
 
 std::string identity_of(const KeystoneConfig& c) {
     if (!c.application_credential_id.empty()) {
         return "application credential " + c.application_credential_id;
     }
-    std::string project = !c.project_id.empty() ? "project id " + c.project_id
-                                                : "project " + c.project_name;
+    std::string project =
+        !c.project_id.empty() ? "project id " + c.project_id : "project " + c.project_name;
     return "user " + c.username + ", " + project;
 }
 
@@ -37,7 +39,8 @@ void set_header(http::Request& request, std::string name, std::string value) {
 }
 
 Status check_context(const CallContext& ctx, const char* what) {
-    if (ctx.cancel.cancelled()) return make_error(Errc::cancelled, std::string(what) + " cancelled");
+    if (ctx.cancel.cancelled())
+        return make_error(Errc::cancelled, std::string(what) + " cancelled");
     if (Clock::now() >= ctx.deadline) {
         return make_error(Errc::timeout, std::string(what) + ": deadline passed");
     }
@@ -62,8 +65,7 @@ Result<std::shared_ptr<KeystoneSession>> KeystoneSession::create(KeystoneConfig 
     if (auto valid = validate(config); !valid) return std::move(valid).error();
     auto client = http::Client::create(client_options(config, "keystone"));
     if (!client) return std::move(client).error();
-    return std::make_shared<KeystoneSession>(std::move(config), std::move(*client),
-                                             std::move(now));
+    return std::make_shared<KeystoneSession>(std::move(config), std::move(*client), std::move(now));
 }
 
 KeystoneSession::KeystoneSession(KeystoneConfig config, std::shared_ptr<http::Client> client,
@@ -121,8 +123,21 @@ Result<std::shared_ptr<const KeystoneToken>> KeystoneSession::current(const Call
         last_error_ = fresh.error();
     }
     changed_.notify_all();
-    if (!fresh) return std::move(fresh).error();
-    return fresh->token;
+    if (fresh) return fresh->token;
+    // Keystone is unreachable or overloaded during an early renewal: the old token still has
+    // a while to live, so the call goes on with it and the next one tries again.
+    const bool transient =
+        fresh.error().code == Errc::transient || fresh.error().code == Errc::timeout;
+    if (transient && current_ &&
+        std::chrono::system_clock::now() + still_valid_margin < current_->token->expires_at) {
+        logger("keystone")
+            ->warn(
+                "{}token renewal failed ({}); using the current token until "
+                "it expires",
+                op_prefix(ctx.operation_id), fresh.error().message);
+        return current_->token;
+    }
+    return std::move(fresh).error();
 }
 
 Result<KeystoneSession::Current> KeystoneSession::authenticate(const CallContext& ctx) {
@@ -150,14 +165,14 @@ Result<KeystoneSession::Current> KeystoneSession::authenticate(const CallContext
         log->warn("{}{}", op_prefix(ctx.operation_id), e.message);
         return e;
     }
-    auto token = parse_token_response(response->header("X-Subject-Token").value_or(""),
-                                      response->body);
+    auto token =
+        parse_token_response(response->header("X-Subject-Token").value_or(""), response->body);
     if (!token) {
         log->warn("{}{}", op_prefix(ctx.operation_id), token.error().message);
         return std::move(token).error();
     }
-    const auto reuse = token_reuse_period(token->issued_at, token->expires_at,
-                                          config_.refresh_margin);
+    const auto reuse =
+        token_reuse_period(token->issued_at, token->expires_at, config_.refresh_margin);
     Current out;
     out.renew_at = now_() + reuse;
     out.token = std::make_shared<const KeystoneToken>(std::move(*token));

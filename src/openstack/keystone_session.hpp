@@ -2,8 +2,10 @@
 //
 // Holds one project-scoped token and its service catalog. The token is reused until shortly
 // before it expires (KeystoneConfig::refresh_margin, at most half its lifetime); concurrent
-// callers that find it stale share one authentication instead of each asking Keystone. A
-// service that answers 401 gets exactly one re-authentication and one retry of the request.
+// callers that find it stale share one authentication instead of each asking Keystone. When an
+// early renewal fails for a transient reason (Keystone down, 5xx, timeout), the old token is
+// used while it has more than a few seconds to live. A service that answers 401 gets exactly
+// one re-authentication and one retry of the request.
 // Thread-safe; blocking (run it on a CallPool thread).
 #pragma once
 

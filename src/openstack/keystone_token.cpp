@@ -14,7 +14,9 @@ namespace {
 
 constexpr std::string_view where = "Keystone POST /v3/auth/tokens";
 
-bool has_password(const KeystoneConfig& c) { return !c.username.empty() || !c.password.empty(); }
+bool has_password(const KeystoneConfig& c) {
+    return !c.username.empty() || !c.password.empty();
+}
 bool has_app_credential(const KeystoneConfig& c) {
     return !c.application_credential_id.empty() || !c.application_credential_secret.empty();
 }
@@ -48,15 +50,19 @@ Status validate(const KeystoneConfig& c) {
             return bad("application_credential_secret is empty");
         }
     } else {
-        if (c.username.empty()) return bad("no credentials: set username/password or an "
-                                           "application credential id/secret");
+        if (c.username.empty())
+            return bad(
+                "no credentials: set username/password or an "
+                "application credential id/secret");
         if (c.password.empty()) return bad("password is empty for user " + c.username);
         if (c.user_domain_id.empty() && c.user_domain_name.empty()) {
             return bad("user_domain_name (or user_domain_id) is empty");
         }
         if (c.project_id.empty()) {
-            if (c.project_name.empty()) return bad("no project scope: set project_id or "
-                                                   "project_name");
+            if (c.project_name.empty())
+                return bad(
+                    "no project scope: set project_id or "
+                    "project_name");
             if (c.project_domain_id.empty() && c.project_domain_name.empty()) {
                 return bad("project_domain_name (or project_domain_id) is empty");
             }
@@ -86,8 +92,8 @@ std::string auth_request_body(const KeystoneConfig& c) {
     }
     identity["methods"] = boost::json::array{"password"};
     identity["password"] = boost::json::object{
-        {"user", boost::json::object{
-                     {"name", c.username}, {"domain", domain}, {"password", c.password}}}};
+        {"user",
+         boost::json::object{{"name", c.username}, {"domain", domain}, {"password", c.password}}}};
     boost::json::object project;
     if (!c.project_id.empty()) {
         project["id"] = c.project_id;
@@ -152,8 +158,8 @@ Result<std::chrono::system_clock::time_point> parse_keystone_time(std::string_vi
             return invalid();
         }
     }
-    const auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) +
-                    std::chrono::minutes(mi) + std::chrono::seconds(sec) + fraction - offset;
+    const auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+                    std::chrono::seconds(sec) + fraction - offset;
     return std::chrono::time_point_cast<std::chrono::system_clock::duration>(tp);
 }
 

@@ -78,9 +78,8 @@ std::string compute_url(std::string_view endpoint, std::string_view path) {
     while (!base.empty() && base.back() == '/') base.pop_back();
     // The catalog URL is often ".../v2.1" or ".../v2.1/<project id>"; otherwise add the version.
     const auto v = base.rfind("/v2.1");
-    const bool versioned =
-        v != std::string::npos &&
-        (v + 5 == base.size() || base.find('/', v + 6) == std::string::npos);
+    const bool versioned = v != std::string::npos &&
+                           (v + 5 == base.size() || base.find('/', v + 6) == std::string::npos);
     if (!versioned && !ends_with(base, "/v2")) base += "/v2.1";
     return base + std::string(path);
 }
@@ -109,9 +108,8 @@ Result<NovaServer> NovaClient::get_server(const std::string& server_id, const Ca
     }
     auto server = parse_server(response->body);
     if (server) {
-        logger("nova")->debug("{}server {} is {} with {} address(es)",
-                              op_prefix(ctx.operation_id), server->id, server->status,
-                              server->addresses.size());
+        logger("nova")->debug("{}server {} is {} with {} address(es)", op_prefix(ctx.operation_id),
+                              server->id, server->status, server->addresses.size());
     }
     return server;
 }

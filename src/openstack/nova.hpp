@@ -25,7 +25,7 @@ struct ServerAddress {
 struct NovaServer {
     std::string id;
     std::string name;
-    std::string status;  // ACTIVE, BUILD, ERROR, ...
+    std::string status;                    // ACTIVE, BUILD, ERROR, ...
     std::vector<ServerAddress> addresses;  // in the order Nova lists networks and ports
 };
 

@@ -51,12 +51,11 @@ Result<std::string> select_endpoint(const ServiceCatalog& catalog, std::string_v
     if (!type_found) {
         std::string types;
         for (const auto& service : catalog) types += (types.empty() ? "" : ", ") + service.type;
-        return make_error(Errc::not_found, "the Keystone catalog has no " + wanted +
-                                               " (it lists: " +
-                                               (types.empty() ? "nothing" : types) + ")");
+        return make_error(Errc::not_found,
+                          "the Keystone catalog has no " + wanted +
+                              " (it lists: " + (types.empty() ? "nothing" : types) + ")");
     }
-    return make_error(Errc::not_found, "the Keystone catalog has no " + wanted +
-                                           " (it offers: " +
+    return make_error(Errc::not_found, "the Keystone catalog has no " + wanted + " (it offers: " +
                                            (offered.empty() ? "no endpoints" : offered) + ")");
 }
 

@@ -37,7 +37,8 @@ Result<boost::json::object> instantiate_vnf_request(const VnfRequest& request,
     auto bad = [&](const std::string& what) {
         return make_error(Errc::invalid_argument, "instantiate VNF " + request.name + ": " + what);
     };
-    if (request.package.flavour_id.empty()) return bad("the VNF package reference has no flavourId");
+    if (request.package.flavour_id.empty())
+        return bad("the VNF package reference has no flavourId");
     boost::json::object body;
     body["flavourId"] = request.package.flavour_id;
     if (!request.package.instantiation_level.empty()) {
@@ -59,12 +60,12 @@ Result<boost::json::object> instantiate_vnf_request(const VnfRequest& request,
             return bad("no container VIM id is configured (vim_ids.container)");
         }
         if (request.namespace_.empty()) return bad("the request has no namespace");
-        body["vimConnectionInfo"] =
-            vim_connection(config.vim_ids.container, kubernetes_vim_type);
+        body["vimConnectionInfo"] = vim_connection(config.vim_ids.container, kubernetes_vim_type);
         if (!params.contains(kubernetes_def_files_param)) {
             if (config.default_kubernetes_def_files.empty()) {
-                return bad("the package reference has no \"lcm-kubernetes-def-files\" and no "
-                           "default is configured");
+                return bad(
+                    "the package reference has no \"lcm-kubernetes-def-files\" and no "
+                    "default is configured");
             }
             boost::json::array files;
             for (const auto& f : config.default_kubernetes_def_files) files.emplace_back(f);
@@ -101,8 +102,9 @@ boost::json::object heal_vnf_request(const std::vector<std::string>& vnfc_instan
 boost::json::object subscription_request(const std::string& callback_uri) {
     return boost::json::object{
         {"callbackUri", callback_uri},
-        {"filter", boost::json::object{{"notificationTypes",
-                                        boost::json::array{"VnfLcmOperationOccurrenceNotification"}}}}};
+        {"filter",
+         boost::json::object{
+             {"notificationTypes", boost::json::array{"VnfLcmOperationOccurrenceNotification"}}}}};
 }
 
 }  // namespace meshorch::tacker

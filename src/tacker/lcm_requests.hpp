@@ -24,8 +24,9 @@ boost::json::object create_vnf_request(const VnfRequest& request);
 // to the configured Kubernetes VIM with additionalParams "lcm-kubernetes-def-files" (the
 // package reference's, else the configured default) and "namespace" (the service's). Tacker
 // takes the number of VNFCs from the instantiation level: the package's instantiationLevelId
-// when set, else TackerConfig::instantiation_level_template filled with request.instances. The package's extra params go through as
-// additionalParams. Errc::invalid_argument when the VIM id or flavour is missing.
+// when set, else TackerConfig::instantiation_level_template filled with request.instances. The
+// package's extra params go through as additionalParams. Errc::invalid_argument when the VIM id or
+// flavour is missing.
 Result<boost::json::object> instantiate_vnf_request(const VnfRequest& request,
                                                     const openstack::TackerConfig& config);
 

@@ -14,14 +14,12 @@ using openstack::string_or_empty;
 
 bool is_vm(const TackerVnfInstance& instance, const Vnfc& vnfc) {
     if (auto it = instance.vim_types.find(vnfc.vim_connection_id); it != instance.vim_types.end()) {
-        return it->second.find("OPENSTACK") != std::string::npos ||
-               it->second == "openstack";
+        return it->second.find("OPENSTACK") != std::string::npos || it->second == "openstack";
     }
     return vnfc.resource_type == "OS::Nova::Server";
 }
 
-Result<TackerVnfInstance> parse_vnf_instance(const boost::json::object& o,
-                                             std::string_view where) {
+Result<TackerVnfInstance> parse_vnf_instance(const boost::json::object& o, std::string_view where) {
     TackerVnfInstance out;
     auto id = required_string(o, "id", where);
     if (!id) return std::move(id).error();

@@ -24,7 +24,9 @@ http::Response answer(int status, std::string body = {}) {
 NotificationListener::NotificationListener(std::shared_ptr<OperationNotifier> notifier)
     : notifier_(std::move(notifier)) {}
 
-NotificationListener::~NotificationListener() { stop(); }
+NotificationListener::~NotificationListener() {
+    stop();
+}
 
 Result<std::unique_ptr<NotificationListener>> NotificationListener::start(
     const openstack::NotificationOptions& options, std::shared_ptr<OperationNotifier> notifier) {
@@ -68,9 +70,8 @@ http::Response NotificationListener::handle(const http::ServerRequest& request) 
     const auto type = openstack::string_or_empty(*body, "notificationType");
     const auto op_id = openstack::string_or_empty(*body, "vnfLcmOpOccId");
     if (type == "VnfLcmOperationOccurrenceNotification" && !op_id.empty()) {
-        openstack::logger("tacker")->debug(
-            "notification: op occurrence {} is {}", op_id,
-            openstack::string_or_empty(*body, "operationState"));
+        openstack::logger("tacker")->debug("notification: op occurrence {} is {}", op_id,
+                                           openstack::string_or_empty(*body, "operationState"));
         notifier_->notify(op_id);
     }
     return answer(204);

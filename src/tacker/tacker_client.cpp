@@ -4,8 +4,8 @@
 #include "openstack/json_fields.hpp"
 #include "openstack/logging.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include <thread>
 
@@ -40,16 +40,16 @@ Result<std::string> TackerClient::base_url(const CallContext& ctx) {
     }
     while (!base.empty() && base.back() == '/') base.pop_back();
     const std::string suffix = "/vnflcm/v2";
-    if (base.size() < suffix.size() || base.compare(base.size() - suffix.size(), suffix.size(),
-                                                    suffix) != 0) {
+    if (base.size() < suffix.size() ||
+        base.compare(base.size() - suffix.size(), suffix.size(), suffix) != 0) {
         base += suffix;
     }
     return base;
 }
 
 Result<http::Response> TackerClient::call(const std::string& method, const std::string& path,
-                                          const boost::json::object* body,
-                                          const CallContext& ctx, std::string* url_out) {
+                                          const boost::json::object* body, const CallContext& ctx,
+                                          std::string* url_out) {
     auto base = base_url(ctx);
     if (!base) return std::move(base).error();
     http::Request request;
@@ -111,8 +111,7 @@ Result<std::string> TackerClient::scale(const std::string& vnf_id,
 }
 
 Result<std::string> TackerClient::heal(const std::string& vnf_id,
-                                       const boost::json::object& request,
-                                       const CallContext& ctx) {
+                                       const boost::json::object& request, const CallContext& ctx) {
     return start_task(vnf_id, "heal", request, ctx);
 }
 
@@ -124,8 +123,8 @@ Result<std::string> TackerClient::terminate(const std::string& vnf_id,
 
 Status TackerClient::delete_vnf(const std::string& vnf_id, const CallContext& ctx) {
     std::string url;
-    auto response = call("DELETE", "/vnf_instances/" + http::url_encode(vnf_id), nullptr, ctx,
-                         &url);
+    auto response =
+        call("DELETE", "/vnf_instances/" + http::url_encode(vnf_id), nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status == 204 || response->status == 200 || response->status == 404) {
         return Ok{};
@@ -133,11 +132,9 @@ Status TackerClient::delete_vnf(const std::string& vnf_id, const CallContext& ct
     return error_from_response("DELETE", url, *response);
 }
 
-Result<TackerVnfInstance> TackerClient::get_vnf(const std::string& vnf_id,
-                                                const CallContext& ctx) {
+Result<TackerVnfInstance> TackerClient::get_vnf(const std::string& vnf_id, const CallContext& ctx) {
     std::string url;
-    auto response =
-        call("GET", "/vnf_instances/" + http::url_encode(vnf_id), nullptr, ctx, &url);
+    auto response = call("GET", "/vnf_instances/" + http::url_encode(vnf_id), nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status != 200) return error_from_response("GET", url, *response);
     return parse_vnf_instance_body(response->body, where("GET", url));
@@ -148,10 +145,9 @@ Result<std::vector<TackerVnfInstance>> TackerClient::find_vnfs(const std::string
     // SOL013 attribute filter; a name with ',' or ')' would need quoting: meshorch's names are
     // DNS-1123 labels, so they never do.
     std::string url;
-    auto response = call("GET",
-                         "/vnf_instances?filter=" +
-                             http::url_encode("(eq,vnfInstanceName," + name + ")"),
-                         nullptr, ctx, &url);
+    auto response = call(
+        "GET", "/vnf_instances?filter=" + http::url_encode("(eq,vnfInstanceName," + name + ")"),
+        nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status != 200) return error_from_response("GET", url, *response);
     auto found = parse_vnf_instance_list(response->body, where("GET", url));
@@ -164,11 +160,9 @@ Result<std::vector<TackerVnfInstance>> TackerClient::find_vnfs(const std::string
     return named;
 }
 
-Result<LcmOperation> TackerClient::get_operation(const std::string& op_id,
-                                                 const CallContext& ctx) {
+Result<LcmOperation> TackerClient::get_operation(const std::string& op_id, const CallContext& ctx) {
     std::string url;
-    auto response =
-        call("GET", "/vnf_lcm_op_occs/" + http::url_encode(op_id), nullptr, ctx, &url);
+    auto response = call("GET", "/vnf_lcm_op_occs/" + http::url_encode(op_id), nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status != 200) return error_from_response("GET", url, *response);
     return parse_lcm_op_occ(response->body, where("GET", url));
@@ -188,8 +182,8 @@ Status TackerClient::rollback_operation(const std::string& op_id, const CallCont
 Result<LcmOperation> TackerClient::fail_operation(const std::string& op_id,
                                                   const CallContext& ctx) {
     std::string url;
-    auto response = call("POST", "/vnf_lcm_op_occs/" + http::url_encode(op_id) + "/fail",
-                         nullptr, ctx, &url);
+    auto response =
+        call("POST", "/vnf_lcm_op_occs/" + http::url_encode(op_id) + "/fail", nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status != 200) return error_from_response("POST", url, *response);
     return parse_lcm_op_occ(response->body, where("POST", url));
@@ -220,8 +214,8 @@ Result<LcmOperation> TackerClient::wait_for_operation(const std::string& op_id,
             notifier->wait_for_change(op_id, seen, until, ctx.cancel);
         } else {
             while (Clock::now() < until && !ctx.cancel.cancelled()) {
-                std::this_thread::sleep_for(std::min<Clock::duration>(
-                    until - Clock::now(), std::chrono::milliseconds(50)));
+                std::this_thread::sleep_for(
+                    std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
             }
         }
     }
@@ -241,8 +235,8 @@ Result<std::string> TackerClient::create_subscription(const boost::json::object&
 Status TackerClient::delete_subscription(const std::string& subscription_id,
                                          const CallContext& ctx) {
     std::string url;
-    auto response = call("DELETE", "/subscriptions/" + http::url_encode(subscription_id), nullptr,
-                         ctx, &url);
+    auto response =
+        call("DELETE", "/subscriptions/" + http::url_encode(subscription_id), nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status == 204 || response->status == 404) return Ok{};
     return error_from_response("DELETE", url, *response);

@@ -61,8 +61,8 @@ Result<std::shared_ptr<TackerVnfManager>> TackerVnfManager::create(
         if (!listener) return std::move(listener).error();
         self->listener_ = std::move(*listener);
         CallContext ctx;
-        ctx.deadline = Clock::now() + config.keystone.connect_timeout +
-                       2 * config.keystone.request_timeout;
+        ctx.deadline =
+            Clock::now() + config.keystone.connect_timeout + 2 * config.keystone.request_timeout;
         auto id = self->tacker_->create_subscription(
             subscription_request(self->listener_->callback_url()), ctx);
         if (!id) {
@@ -71,8 +71,7 @@ Result<std::shared_ptr<TackerVnfManager>> TackerVnfManager::create(
             return e;
         }
         self->subscription_id_ = *id;
-        openstack::logger("tacker")->info("subscribed to LCM notifications: subscription {}",
-                                          *id);
+        openstack::logger("tacker")->info("subscribed to LCM notifications: subscription {}", *id);
     }
     return self;
 }
@@ -94,7 +93,8 @@ void TackerVnfManager::create_vnf(const VnfRequest& request, const CallContext& 
                                   Callback<std::string> done) {
     pool_->run(
         [this, request, ctx]() -> Result<std::string> {
-            if (auto ok = admit(ctx, "create VNF " + request.name); !ok) return std::move(ok).error();
+            if (auto ok = admit(ctx, "create VNF " + request.name); !ok)
+                return std::move(ok).error();
             auto created = tacker_->create_vnf(create_vnf_request(request), ctx);
             if (!created) return std::move(created).error();
             openstack::logger("tacker")->info("{}created VNF {} ({})", op_prefix(ctx.operation_id),
@@ -139,8 +139,9 @@ Result<std::string> TackerVnfManager::scale_now(const std::string& vnf_id, int i
     const int current = static_cast<int>(vnf->vnfcs.size());
     const int diff = instances - current;
     if (diff == 0) {
-        return make_error(Errc::invalid_argument, "scale of VNF " + vnf->name + ": it already has " +
-                                                      std::to_string(current) + " VNFCs");
+        return make_error(
+            Errc::invalid_argument,
+            "scale of VNF " + vnf->name + ": it already has " + std::to_string(current) + " VNFCs");
     }
     const int per_step = config_.vnfcs_per_scale_step;
     const int steps = (std::abs(diff) + per_step - 1) / per_step;
@@ -170,8 +171,8 @@ Result<std::string> TackerVnfManager::heal_now(const std::string& vnf_id,
         auto it = std::find_if(vnf->vnfcs.begin(), vnf->vnfcs.end(),
                                [&](const Vnfc& v) { return v.resource_id == server_id; });
         if (it == vnf->vnfcs.end()) {
-            return make_error(Errc::backend, "heal of VNF " + vnf->name + ": no VNFC runs on " +
-                                                 server_id);
+            return make_error(Errc::backend,
+                              "heal of VNF " + vnf->name + ": no VNFC runs on " + server_id);
         }
         // SOL003 v3 heals vnfcInfo ids; fall back to the resource info id without vnfcInfo.
         vnfcs.push_back(it->vnfc_info_id.empty() ? it->id : it->vnfc_info_id);

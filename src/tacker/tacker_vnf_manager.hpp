@@ -30,8 +30,8 @@ public:
 
     void create_vnf(const VnfRequest& request, const CallContext& ctx,
                     Callback<std::string> done) override;
-    void instantiate(const std::string& vnf_id, const VnfRequest& request,
-                     const CallContext& ctx, Callback<std::string> done) override;
+    void instantiate(const std::string& vnf_id, const VnfRequest& request, const CallContext& ctx,
+                     Callback<std::string> done) override;
     void scale(const std::string& vnf_id, int instances, const CallContext& ctx,
                Callback<std::string> done) override;
     void heal(const std::string& vnf_id, const std::string& server_id, const CallContext& ctx,
@@ -65,8 +65,7 @@ public:
 private:
     explicit TackerVnfManager(const openstack::TackerConfig& config);
     Result<VnfInstance> to_port(const TackerVnfInstance& instance, const CallContext& ctx);
-    Result<std::string> scale_now(const std::string& vnf_id, int instances,
-                                  const CallContext& ctx);
+    Result<std::string> scale_now(const std::string& vnf_id, int instances, const CallContext& ctx);
     Result<std::string> heal_now(const std::string& vnf_id, const std::string& server_id,
                                  const CallContext& ctx);
 

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@ public:
             ::close(out[0]);
             ::close(out[1]);
             ::setpgid(0, 0);  // its own group, so its children die with it
+            // A test that crashes must not leave its servers running.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             std::vector<char*> args;
             for (auto& a : argv) args.push_back(a.data());
             args.push_back(nullptr);

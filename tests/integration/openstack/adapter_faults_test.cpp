@@ -27,8 +27,8 @@ protected:
 };
 
 TEST_F(TackerFaults, A500StormIsTransientWithTheBackendsDetail) {
-    world().fault({{"path", "/vnflcm/v2/vnf_instances$"}, {"error_rate", 1.0},
-                   {"error_code", 500}});
+    world().fault(
+        {{"path", "/vnflcm/v2/vnf_instances$"}, {"error_rate", 1.0}, {"error_code", 500}});
     auto r = find("x");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::transient);
@@ -43,8 +43,8 @@ TEST_F(TackerFaults, A500StormIsTransientWithTheBackendsDetail) {
 }
 
 TEST_F(TackerFaults, TooManyRequestsIsTransient) {
-    world().fault({{"path", "vnf_instances"}, {"error_rate", 1.0}, {"error_code", 429},
-                   {"count", 1}});
+    world().fault(
+        {{"path", "vnf_instances"}, {"error_rate", 1.0}, {"error_code", 429}, {"count", 1}});
     auto r = find("x");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::transient);
@@ -52,8 +52,7 @@ TEST_F(TackerFaults, TooManyRequestsIsTransient) {
 }
 
 TEST_F(TackerFaults, ATruncatedBodyIsAClearMalformedResponseError) {
-    world().fault({{"path", "/vnflcm/v2/vnf_instances$"}, {"malformed_rate", 1.0},
-                   {"count", 1}});
+    world().fault({{"path", "/vnflcm/v2/vnf_instances$"}, {"malformed_rate", 1.0}, {"count", 1}});
     auto r = find("x");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::backend);
@@ -85,8 +84,8 @@ TEST_F(TackerFaults, CancelledCallsAreRefused) {
     cancel.cancel();
     CallContext c = ctx();
     c.cancel = cancel.token();
-    auto r = await<std::optional<VnfInstance>>(
-        [&](auto done) { manager_->find_vnf("x", c, done); });
+    auto r =
+        await<std::optional<VnfInstance>>([&](auto done) { manager_->find_vnf("x", c, done); });
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::cancelled);
 }
@@ -98,12 +97,11 @@ TEST_F(TackerFaults, NovaTroubleDuringGetVnfIsTransient) {
     auto op_id =
         await<std::string>([&](auto done) { manager_->instantiate(*id, request, ctx(), done); });
     ASSERT_TRUE(op_id) << op_id.error().message;
-    auto op = await<LcmOperation>(
-        [&](auto done) { manager_->wait_for_operation(*op_id, ctx(), done); });
+    auto op =
+        await<LcmOperation>([&](auto done) { manager_->wait_for_operation(*op_id, ctx(), done); });
     ASSERT_TRUE(op);
     ASSERT_EQ(op->state, LcmState::completed);
-    world().fault({{"path", "^/compute/"}, {"error_rate", 1.0}, {"error_code", 503},
-                   {"count", 1}});
+    world().fault({{"path", "^/compute/"}, {"error_rate", 1.0}, {"error_code", 503}, {"count", 1}});
     auto vnf = await<VnfInstance>([&](auto done) { manager_->get_vnf(*id, ctx(), done); });
     ASSERT_FALSE(vnf);
     EXPECT_EQ(vnf.error().code, Errc::transient);

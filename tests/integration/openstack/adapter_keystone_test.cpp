@@ -82,12 +82,15 @@ TEST(KeystoneIntegration, TokenIsReusedAcrossCallsAndRenewedAfterExpiry) {
 TEST(KeystoneIntegration, A401FromTackerCausesOneReauthenticationAndOneRetry) {
     auto& w = OpenStackWorld::get();
     auto m = w.manager(w.tacker_config());
-    auto warm = await<std::optional<VnfInstance>>(
-        [&](auto done) { m->find_vnf("warm-up", ctx(), done); });
+    auto warm =
+        await<std::optional<VnfInstance>>([&](auto done) { m->find_vnf("warm-up", ctx(), done); });
     ASSERT_TRUE(warm) << warm.error().message;
     const auto auths = m->session().authentications();
-    w.fault({{"method", "GET"}, {"path", "/vnflcm/v2/vnf_instances$"}, {"error_rate", 1.0},
-             {"error_code", 401}, {"count", 1}});
+    w.fault({{"method", "GET"},
+             {"path", "/vnflcm/v2/vnf_instances$"},
+             {"error_rate", 1.0},
+             {"error_code", 401},
+             {"count", 1}});
     auto found = await<std::optional<VnfInstance>>(
         [&](auto done) { m->find_vnf("after-401", ctx(), done); });
     w.clear_faults();
@@ -95,11 +98,15 @@ TEST(KeystoneIntegration, A401FromTackerCausesOneReauthenticationAndOneRetry) {
     EXPECT_EQ(m->session().authentications(), auths + 1);
 
     // A 401 that persists is reported after exactly one retry.
-    w.fault({{"method", "GET"}, {"path", "/vnflcm/v2/vnf_instances$"}, {"error_rate", 1.0},
-             {"error_code", 401}, {"count", 5}});
+    w.fault({{"method", "GET"},
+             {"path", "/vnflcm/v2/vnf_instances$"},
+             {"error_rate", 1.0},
+             {"error_code", 401},
+             {"count", 5}});
     auto refused = await<std::optional<VnfInstance>>(
         [&](auto done) { m->find_vnf("still-401", ctx(), done); });
-    const auto left = w.state().at("faults").as_array();
+    const auto state = w.state();
+    const auto& left = state.at("faults").as_array();
     w.clear_faults();
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::backend);
@@ -113,8 +120,8 @@ TEST(KeystoneIntegration, AnUntrustedServerCertificateIsAClearTlsError) {
     auto c = w.tacker_config();
     c.keystone.ca_file = w.pki + "/other-ca.pem";
     auto m = w.manager(c);
-    auto found = await<std::optional<VnfInstance>>(
-        [&](auto done) { m->find_vnf("x", ctx(), done); });
+    auto found =
+        await<std::optional<VnfInstance>>([&](auto done) { m->find_vnf("x", ctx(), done); });
     ASSERT_FALSE(found);
     EXPECT_EQ(found.error().code, Errc::backend);
     EXPECT_NE(found.error().message.find("GET /vnflcm/v2/vnf_instances"), std::string::npos)
@@ -136,7 +143,8 @@ TEST(KeystoneIntegration, EveryTackerRequestCarriesTheVersionHeader) {
     // Every LCM request the emulator saw (all of them come from the adapter) had the header.
     int lcm_requests = 0;
     bool saw_op = false;
-    for (const auto& r : w.state().at("requests").as_array()) {
+    const auto state = w.state();
+    for (const auto& r : state.at("requests").as_array()) {
         const auto& o = r.as_object();
         if (!o.at("path").as_string().starts_with("/vnflcm/")) continue;
         ++lcm_requests;

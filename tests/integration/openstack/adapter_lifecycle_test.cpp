@@ -10,8 +10,7 @@ namespace {
 using namespace std::chrono_literals;
 
 LcmOperation wait_done(tacker::TackerVnfManager& m, const std::string& op_id) {
-    auto op = await<LcmOperation>(
-        [&](auto done) { m.wait_for_operation(op_id, ctx(30s), done); });
+    auto op = await<LcmOperation>([&](auto done) { m.wait_for_operation(op_id, ctx(30s), done); });
     EXPECT_TRUE(op) << op.error().message;
     return op ? *op : LcmOperation{};
 }
@@ -42,7 +41,8 @@ TEST(TackerLifecycle, VmVnfFromCreateToDelete) {
     EXPECT_TRUE(vnf->instantiated);
     ASSERT_EQ(vnf->vms.size(), 2u);
     // The addresses are Nova's (Tacker does not report them): compare with the emulated Nova.
-    const auto servers = w.state().at("servers").as_array();
+    const auto state = w.state();
+    const auto& servers = state.at("servers").as_array();
     for (const auto& vm : vnf->vms) {
         EXPECT_EQ(vm.address.rfind("10.10.0.", 0), 0u) << vm.address;
         auto it = std::find_if(servers.begin(), servers.end(), [&](const auto& s) {
@@ -67,8 +67,8 @@ TEST(TackerLifecycle, VmVnfFromCreateToDelete) {
     ASSERT_TRUE(scaled);
     EXPECT_EQ(scaled->vms.size(), 3u);
 
-    auto heal_op = await<std::string>(
-        [&](auto done) { m->heal(*id, scaled->vms[0].server_id, ctx(), done); });
+    auto heal_op =
+        await<std::string>([&](auto done) { m->heal(*id, scaled->vms[0].server_id, ctx(), done); });
     ASSERT_TRUE(heal_op) << heal_op.error().message;
     EXPECT_EQ(wait_done(*m, *heal_op).state, LcmState::completed);
 
@@ -106,7 +106,8 @@ TEST(TackerLifecycle, ContainerVnfOnTheKubernetesVim) {
     ASSERT_EQ(op.state, LcmState::completed) << op.error;
 
     // What Tacker was asked: the Kubernetes VIM, the package's manifests, the namespace.
-    for (const auto& occ : w.state().at("vnf_lcm_op_occs").as_array()) {
+    const auto state = w.state();
+    for (const auto& occ : state.at("vnf_lcm_op_occs").as_array()) {
         if (occ.at("id").as_string() != *op_id) continue;
         const auto& params = occ.at("operationParams").as_object();
         EXPECT_EQ(params.at("vimConnectionInfo").as_object().begin()->value().at("vimType"),
@@ -219,14 +220,16 @@ TEST(TackerLifecycle, NotificationsWakeThePollerSooner) {
         EXPECT_GE(m->listener()->tests_answered(), 1u);  // Tacker's GET check of the callback
         const double notified = seconds_to_completion(*m, "bookinfo-notified-v1");
         EXPECT_GT(m->listener()->notifications_received(), 0u);
-        std::printf("[ figures  ] instantiate seen completed after %.2f s polling every 2 s, "
-                    "%.2f s with notifications (ratio %.1f)\n",
-                    polled, notified, polled / notified);
+        std::printf(
+            "[ figures  ] instantiate seen completed after %.2f s polling every 2 s, "
+            "%.2f s with notifications (ratio %.1f)\n",
+            polled, notified, polled / notified);
         EXPECT_LT(notified, 1.2);
         EXPECT_GE(polled, 1.9);
     }
     // Shutting down deleted the subscription.
-    for (const auto& s : w.state().at("subscriptions").as_array()) {
+    const auto state = w.state();
+    for (const auto& s : state.at("subscriptions").as_array()) {
         EXPECT_NE(s.at("id").as_string(), subscription);
     }
 }

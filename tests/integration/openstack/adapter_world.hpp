@@ -10,8 +10,8 @@
 #include <meshorch/openstack.hpp>
 #include <meshorch/ports.hpp>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -115,8 +115,9 @@ private:
         pki = dir + "/pki";
         const std::string src = MESHORCH_SOURCE_DIR;
         const std::string python = "/usr/bin/python3";
-        if (std::system((python + " " + src + "/tests/emulators/pki.py " + pki + " >/dev/null")
-                            .c_str()) != 0) {
+        if (std::system(
+                (python + " " + src + "/tests/emulators/pki.py " + pki + " >/dev/null").c_str()) !=
+            0) {
             throw std::runtime_error("pki.py failed");
         }
         write_container_package();
@@ -139,9 +140,8 @@ private:
             pki + "/ca.pem"});
         emulator_info = emulator_->info();
         ChildProcess catalog({python, src + "/scripts/start-keystone", "--catalog-only", "--url",
-                              str(keystone_info, "url"), "--admin-password",
-                              str(admin, "password"), "--tacker-url", tacker_url(), "--nova-url",
-                              nova_url()},
+                              str(keystone_info, "url"), "--admin-password", str(admin, "password"),
+                              "--tacker-url", tacker_url(), "--nova-url", nova_url()},
                              std::chrono::seconds(60));
         http::ClientOptions options;
         options.tls.ca_file = pki + "/ca.pem";
@@ -152,8 +152,8 @@ private:
     }
 
     void write_container_package() {
-        const auto files = std::filesystem::path(dir) / "packages" / container_vnfd / "Files" /
-                           "kubernetes";
+        const auto files =
+            std::filesystem::path(dir) / "packages" / container_vnfd / "Files" / "kubernetes";
         std::filesystem::create_directories(files);
         std::ofstream(files / "deployment.yaml") << R"(apiVersion: apps/v1
 kind: Deployment

@@ -22,9 +22,9 @@ TEST(ApiError, StatusClassification) {
 }
 
 TEST(ApiError, ProblemDetailsBecomeMethodPathDetailStatus) {
-    auto e = error_from_response(
-        "POST", "http://tacker:9890/vnflcm/v2/vnf_instances/abc/instantiate",
-        response(409, R"({"title": "Conflict", "status": 409,
+    auto e =
+        error_from_response("POST", "http://tacker:9890/vnflcm/v2/vnf_instances/abc/instantiate",
+                            response(409, R"({"title": "Conflict", "status": 409,
                           "detail": "VNF instance abc is already INSTANTIATED."})"));
     EXPECT_EQ(e.code, Errc::conflict);
     EXPECT_EQ(e.http_status, 409);

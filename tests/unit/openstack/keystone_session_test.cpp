@@ -1,10 +1,10 @@
 // Token reuse, renewal, single-flight authentication and the 401 retry, against a small
 // in-process Keystone stand-in (http::Server) and a fake steady clock.
-#include "http/server.hpp"
 #include "openstack/keystone_session.hpp"
+#include "http/server.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -33,9 +33,8 @@ std::string keystone_time(std::chrono::system_clock::time_point tp) {
 class FakeKeystone {
 public:
     explicit FakeKeystone(std::chrono::seconds lifetime) : lifetime_(lifetime) {
-        auto server = http::Server::start(http::ServerOptions{}, [this](const http::ServerRequest& r) {
-            return handle(r);
-        });
+        auto server = http::Server::start(
+            http::ServerOptions{}, [this](const http::ServerRequest& r) { return handle(r); });
         EXPECT_TRUE(server);
         server_ = std::move(*server);
     }
@@ -44,6 +43,7 @@ public:
     std::atomic<int> refuse_service{0};
     std::atomic<int> auth_delay_ms{0};
     std::atomic<bool> refuse_credentials{false};
+    std::atomic<int> unavailable{0};  // answer 503 to token requests
     std::vector<std::string> seen_tokens() {
         std::lock_guard lock(mutex_);
         return seen_;
@@ -55,6 +55,11 @@ private:
         if (r.method == "POST" && r.target == "/v3/auth/tokens") {
             std::this_thread::sleep_for(std::chrono::milliseconds(auth_delay_ms.load()));
             const int n = ++auths_;
+            if (unavailable > 0) {
+                out.status = 503;
+                out.body = R"({"error": {"code": 503, "message": "Service Unavailable"}})";
+                return out;
+            }
             if (refuse_credentials) {
                 out.status = 401;
                 out.body = R"({"error": {"code": 401, "title": "Unauthorized",
@@ -199,6 +204,27 @@ TEST(KeystoneSession, RefusedCredentialsAreATerminalErrorWithoutSecrets) {
               std::string::npos)
         << t.error().message;
     EXPECT_EQ(t.error().message.find("pw"), std::string::npos);
+}
+
+TEST(KeystoneSession, AFailedEarlyRenewalKeepsUsingTheStillValidToken) {
+    FakeKeystone ks(3600s);
+    FakeClock clock;
+    auto s = session_for(ks, clock);
+    EXPECT_EQ(*s->token(CallContext{}), "tok-1");
+    clock.advance(3550s);  // renewal due (fake clock), but the token lives on (real clock)
+    ks.unavailable = 1;
+    EXPECT_EQ(*s->token(CallContext{}), "tok-1");
+    EXPECT_EQ(ks.auths(), 2);
+    ks.unavailable = 0;
+    EXPECT_EQ(*s->token(CallContext{}), "tok-3");  // the next call renews
+    // Without a token to fall back on the failure is reported, as transient.
+    FakeKeystone down(3600s);
+    down.unavailable = 1;
+    auto fresh = session_for(down, clock);
+    auto t = fresh->token(CallContext{});
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().code, Errc::transient);
+    EXPECT_EQ(t.error().http_status, 503);
 }
 
 TEST(KeystoneSession, HonoursCancelAndDeadline) {

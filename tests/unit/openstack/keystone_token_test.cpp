@@ -1,7 +1,7 @@
 #include "openstack/keystone_token.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <chrono>
 

@@ -59,7 +59,8 @@ TEST(NotificationListener, AnswersTheTestAndWakesPollers) {
     EXPECT_EQ((*listener)->handle(post).status, 204);
     EXPECT_EQ(notifier->version("op-9"), 1u);
 
-    post.body = R"({"notificationType": "VnfIdentifierCreationNotification", "vnfInstanceId": "v"})";
+    post.body =
+        R"({"notificationType": "VnfIdentifierCreationNotification", "vnfInstanceId": "v"})";
     EXPECT_EQ((*listener)->handle(post).status, 204);
     post.body = "{not json";
     EXPECT_EQ((*listener)->handle(post).status, 400);

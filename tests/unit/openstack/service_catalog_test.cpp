@@ -1,7 +1,7 @@
 #include "openstack/service_catalog.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace meshorch::openstack {
 namespace {
@@ -18,7 +18,8 @@ ServiceCatalog sample() {
       "not an object",
       {"type": "nfv-orchestration", "name": "tacker", "endpoints": [
         {"interface": "public", "region_id": "RegionOne", "url": "http://tacker:9890"}]}
-    ])").as_array());
+    ])")
+                             .as_array());
 }
 
 TEST(ServiceCatalog, SkipsEntriesWithoutTypeOrUrl) {
@@ -31,8 +32,7 @@ TEST(ServiceCatalog, SelectsByTypeInterfaceAndRegion) {
     auto c = sample();
     EXPECT_EQ(*select_endpoint(c, "compute", "public", "RegionOne"), "http://nova-one/v2.1");
     EXPECT_EQ(*select_endpoint(c, "compute", "public", "RegionTwo"), "http://nova-two/v2.1");
-    EXPECT_EQ(*select_endpoint(c, "compute", "internal", "RegionTwo"),
-              "http://nova-two-int/v2.1");
+    EXPECT_EQ(*select_endpoint(c, "compute", "internal", "RegionTwo"), "http://nova-two-int/v2.1");
     EXPECT_EQ(*select_endpoint(c, "compute", "admin", "RegionOne"), "http://nova-admin/v2.1");
     EXPECT_EQ(*select_endpoint(c, "compute", "public", ""), "http://nova-one/v2.1");
     EXPECT_EQ(*select_endpoint(c, "nfv-orchestration", "public", ""), "http://tacker:9890");
@@ -50,8 +50,7 @@ TEST(ServiceCatalog, MissingEndpointSaysWhatIsOffered) {
     EXPECT_NE(r.error().message.find("internal@RegionTwo"), std::string::npos);
     auto none = select_endpoint(c, "image", "public", "");
     ASSERT_FALSE(none);
-    EXPECT_NE(none.error().message.find("it lists: compute, nfv-orchestration"),
-              std::string::npos)
+    EXPECT_NE(none.error().message.find("it lists: compute, nfv-orchestration"), std::string::npos)
         << none.error().message;
 }
 

@@ -2,8 +2,8 @@
 // (../shared/data/tacker, see SOURCE.md).
 #include "tacker/lcm_requests.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
 #include <sstream>

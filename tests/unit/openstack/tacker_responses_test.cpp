@@ -155,8 +155,7 @@ TEST(LcmOpOccResponse, MalformedBodies) {
 }
 
 TEST(Location, OpOccIdIsTheLastPathSegment) {
-    EXPECT_EQ(*op_id_from_location("http://127.0.0.1:9890/vnflcm/v2/vnf_lcm_op_occs/9b47"),
-              "9b47");
+    EXPECT_EQ(*op_id_from_location("http://127.0.0.1:9890/vnflcm/v2/vnf_lcm_op_occs/9b47"), "9b47");
     EXPECT_EQ(*op_id_from_location("/vnflcm/v2/vnf_lcm_op_occs/9b47/"), "9b47");
     EXPECT_EQ(*op_id_from_location("https://t/vnflcm/v2/vnf_lcm_op_occs/ab-12?x=1"), "ab-12");
     for (const char* bad : {"", "9b47", "http://t/vnflcm/v2/vnf_instances/abc",
