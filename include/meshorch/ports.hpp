@@ -62,6 +62,13 @@ struct LcmOperation {
     std::string error;  // problem details when FAILED_TEMP / FAILED
 };
 
+// What to do with an LCM operation that ended FAILED_TEMP (SOL003 "rollback" / "fail" tasks).
+// Until one of them is done, the VNF manager refuses every other LCM operation on that VNF.
+enum class FailedOperationAction {
+    rollback,  // undo what the operation did (INSTANTIATE, SCALE out); ends ROLLED_BACK
+    fail,      // give the operation up as it stands; ends FAILED
+};
+
 struct VnfInstance {
     std::string id;
     std::string name;
@@ -93,6 +100,11 @@ public:
                             Callback<Ok> done) = 0;
     virtual void get_operation(const std::string& op_id, const CallContext& ctx,
                                Callback<LcmOperation> done) = 0;
+    // Resolves an operation in FAILED_TEMP. Rolling back is asynchronous: poll get_operation
+    // until ROLLED_BACK (or FAILED_TEMP again). An operation that cannot be rolled back is
+    // Errc::backend; one not in FAILED_TEMP is Errc::conflict.
+    virtual void resolve_failed_operation(const std::string& op_id, FailedOperationAction action,
+                                          const CallContext& ctx, Callback<Ok> done) = 0;
     virtual void get_vnf(const std::string& vnf_id, const CallContext& ctx,
                          Callback<VnfInstance> done) = 0;
     // The VNF with this name, if any (adoption after a crash or a lost response).

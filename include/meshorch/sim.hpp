@@ -68,7 +68,7 @@ namespace meshorch::sim {
 //   vnf_create, vnf_find                    the VNF name (VnfRequest::name)
 //   vnf_instantiate/scale/heal/terminate/delete/get
 //                                           the VNF's name (its id if there is no such VNF)
-//   vnf_get_operation                       the name of the op-occ's VNF (else the op id)
+//   vnf_get_operation, vnf_resolve          the name of the op-occ's VNF (else the op id)
 //   k8s_apply, k8s_get, k8s_remove          the object's metadata.name
 //   k8s_list                                the kind
 //   k8s_token                               the ServiceAccount name
@@ -95,6 +95,7 @@ enum class CallKind {
     inject,
     inject_refresh,
     inject_remove,
+    vnf_resolve,  // resolve_failed_operation (rollback / fail of a FAILED_TEMP operation)
 };
 const char* to_string(CallKind) noexcept;  // "vnf_create", ...
 
@@ -169,7 +170,10 @@ struct Options {
 //   answer Errc::not_found (404) for an unknown VNF, Errc::conflict (409) while another op-occ
 //   runs on the VNF, when instantiating an instantiated VNF ("VNF <name> already instantiated")
 //   and when scaling, healing or terminating a NOT_INSTANTIATED one ("is not instantiated").
-//   A FAILED_TEMP op-occ leaves the VNF as it was (nothing half-done to roll back) and free.
+//   A FAILED_TEMP op-occ changes nothing but keeps the VNF busy, as Tacker does, until
+//   resolve_failed_operation: rollback (INSTANTIATE and SCALE only, else Errc::backend 422)
+//   goes ROLLING_BACK, then ROLLED_BACK after a fifth of lcm_duration; fail goes FAILED at once.
+//   Resolving an op-occ that is not FAILED_TEMP: Errc::conflict (409).
 // - On INSTANTIATE completion a VM VNF gets VnfRequest::instances VMs, each with a server id
 //   and an address. A container VNF's VnfRequest::deployment (an apps/v1 Deployment; its
 //   namespace defaults to VnfRequest::namespace_, its spec.replicas to instances) is applied to

@@ -112,6 +112,9 @@ private:
     Task<Result<std::string>> start_terminate(std::string id, Ctx ctx);
     Task<Status> delete_vnf(std::string id, Ctx ctx);
     Task<Status> wait_lcm(std::string op_id, std::string what, Ctx ctx);
+    // Rolls back (INSTANTIATE, SCALE) or fails an operation left FAILED_TEMP, so that the VNF
+    // takes LCM operations again; returns how it ended, for the failure message.
+    Task<std::string> resolve_failed(LcmOperation op, Ctx ctx);
     // Waits for the LCM operation this run started on the VNF and did not see end (cancelled
     // or timed out while waiting): a VNF manager refuses another operation meanwhile (409).
     Task<void> settle(std::string name, Ctx ctx);

@@ -391,6 +391,10 @@ Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
                 std::string message =
                     what + " failed: LCM operation " + op_id + " ended " + to_string(r->state);
                 if (!r->error.empty()) message += ": " + r->error;
+                if (r->state == LcmState::failed_temp) {
+                    auto resolving = resolve_failed(*r, ctx);
+                    message += co_await std::move(resolving);
+                }
                 co_return make_error(Errc::backend, std::move(message));
             }
             case LcmState::starting:
@@ -404,6 +408,56 @@ Task<Status> Run::wait_lcm(std::string op_id, std::string what, Ctx ctx) {
                                                     to_string(r->state) + ")");
         }
     }
+}
+
+Task<std::string> Run::resolve_failed(LcmOperation op, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    const std::string op_id = op.id;
+    auto resolve = [&](FailedOperationAction action) {
+        const char* verb = action == FailedOperationAction::rollback ? "roll back" : "fail";
+        return retry<Ok>(std::string(verb) + " LCM operation " + op_id, ctx,
+                         [core, vnfm, op_id, action](CallContext call) {
+                             return call_port<Ok>(
+                                 core->registry, core->vnfm_slots, std::move(call),
+                                 [vnfm, op_id, action](const CallContext& c, Callback<Ok> cb) {
+                                     vnfm->resolve_failed_operation(op_id, action, c,
+                                                                    std::move(cb));
+                                 });
+                         });
+    };
+    // Tacker can roll back what an instantiation or a scale-out created; anything else is
+    // declared failed, and the operation's own rollback (terminate, delete) cleans up.
+    const bool can_roll_back = op.operation == "INSTANTIATE" || op.operation == "SCALE";
+    if (can_roll_back) {
+        step("rolling back LCM operation " + op_id + " (" + op.operation + ", FAILED_TEMP)");
+        auto rolling = resolve(FailedOperationAction::rollback);
+        Result<Ok> started = co_await std::move(rolling);
+        if (started.ok()) {
+            for (;;) {
+                auto poll_task = retry<LcmOperation>(
+                    "poll rollback of " + op_id, ctx, [core, vnfm, op_id](CallContext call) {
+                        return call_port<LcmOperation>(
+                            core->registry, core->vnfm_slots, std::move(call),
+                            [vnfm, op_id](const CallContext& c, Callback<LcmOperation> cb) {
+                                vnfm->get_operation(op_id, c, std::move(cb));
+                            });
+                    });
+                auto polled = co_await std::move(poll_task);
+                if (!polled.ok()) co_return " (its rollback could not be followed)";
+                if (polled->state == LcmState::rolled_back) co_return " (rolled back)";
+                if (polled->state == LcmState::failed_temp) break;  // the rollback failed too
+                if (polled->state == LcmState::failed) co_return " (marked FAILED)";
+                if (!co_await pause(ctx) || Clock::now() >= ctx.deadline) {
+                    co_return " (its rollback did not end in time)";
+                }
+            }
+        }
+    }
+    auto failing = resolve(FailedOperationAction::fail);
+    Result<Ok> failed = co_await std::move(failing);
+    if (!failed.ok()) co_return " (it stays FAILED_TEMP: " + failed.error().message + ")";
+    co_return " (marked FAILED)";
 }
 
 Task<void> Run::settle(std::string name, Ctx ctx) {

@@ -254,6 +254,13 @@ Status apply(Remote& r, const InjectorContext& c, const Plan& p, const std::stri
     if (state) {
         if (auto st = r.upload(staging + "/state", state->content, 0600); !st) return st;
     }
+    // The package first: Istio's package creates the proxy's user and group (its postinst),
+    // which own the bundle files installed next.
+    if (with_package) {
+        auto out = r.step("installing the proxy package",
+                          install_package_script(c.config, staged_package));
+        if (!out) return std::move(out).error();
+    }
     if (!files.empty()) {
         auto out = r.step("installing the bundle files",
                           install_files_script(c.config, c.layout, files, staging));
@@ -261,11 +268,6 @@ Status apply(Remote& r, const InjectorContext& c, const Plan& p, const std::stri
     }
     if (hosts_changed) {
         auto out = r.step("editing /etc/hosts", install_hosts_script(c.layout, staging + "/hosts"));
-        if (!out) return std::move(out).error();
-    }
-    if (with_package) {
-        auto out = r.step("installing the proxy package",
-                          install_package_script(c.config, staged_package));
         if (!out) return std::move(out).error();
     }
     if (state) {

@@ -20,7 +20,8 @@ Backend backend_of(CallKind kind) noexcept {
         case CallKind::vnf_delete:
         case CallKind::vnf_get_operation:
         case CallKind::vnf_get:
-        case CallKind::vnf_find: return Backend::vnfm;
+        case CallKind::vnf_find:
+        case CallKind::vnf_resolve: return Backend::vnfm;
         case CallKind::k8s_apply:
         case CallKind::k8s_get:
         case CallKind::k8s_list:

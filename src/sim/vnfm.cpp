@@ -45,7 +45,7 @@ void finish_op(Core& c, const std::string& op_id, const Completion& complete) {
         return;
     }
     SimVnf& vnf = vit->second;
-    if (vnf.busy_op == op_id) vnf.busy_op.clear();
+    // A FAILED_TEMP op-occ keeps the VNF busy until it is rolled back or failed.
     if (op.effect == FaultKind::operation_failed) {
         op.op.state = LcmState::failed_temp;
         op.op.error = op.op.operation + " of VNF " + vnf.name +
@@ -57,6 +57,7 @@ void finish_op(Core& c, const std::string& op_id, const Completion& complete) {
         op.op.error = op.op.operation + " of VNF " + vnf.name + " failed: " + *error;
         return;
     }
+    if (vnf.busy_op == op_id) vnf.busy_op.clear();
     op.op.state = LcmState::completed;
 }
 
@@ -318,6 +319,63 @@ public:
                                "VNF LCM operation occurrence " + op_id + " not found");
                 }
                 return it->second.op;
+            });
+    }
+
+    void resolve_failed_operation(const std::string& op_id, FailedOperationAction action,
+                                  const CallContext& ctx, Callback<Ok> done) override {
+        std::string target = op_id;
+        {
+            std::lock_guard lock(core_->mutex);
+            if (auto it = core_->ops.find(op_id); it != core_->ops.end()) {
+                target = core_->vnf_label(it->second.op.vnf_id);
+            }
+        }
+        core_->call<Ok>(
+            CallKind::vnf_resolve, target, ctx, std::move(done),
+            [op_id, action](Core& c, std::optional<FaultKind>) -> Result<Ok> {
+                std::lock_guard lock(c.mutex);
+                auto it = c.ops.find(op_id);
+                if (it == c.ops.end()) {
+                    return lcm(Errc::not_found, 404,
+                               "VNF LCM operation occurrence " + op_id + " not found");
+                }
+                SimOp& op = it->second;
+                if (op.op.state != LcmState::failed_temp) {
+                    return lcm(Errc::conflict, 409,
+                               "VNF LCM operation occurrence " + op_id + " is " +
+                                   to_string(op.op.state) + ", not FAILED_TEMP");
+                }
+                auto release = [&c, vnf_id = op.op.vnf_id, op_id] {
+                    auto vit = c.vnfs.find(vnf_id);
+                    if (vit != c.vnfs.end() && vit->second.busy_op == op_id) {
+                        vit->second.busy_op.clear();
+                    }
+                };
+                if (action == FailedOperationAction::fail) {
+                    op.op.state = LcmState::failed;
+                    release();
+                    return Ok{};
+                }
+                if (op.op.operation != "INSTANTIATE" && op.op.operation != "SCALE") {
+                    return lcm(Errc::backend, 422,
+                               "rollback of a " + op.op.operation + " operation is not supported");
+                }
+                // The failed operation changed nothing, so rolling back only takes time.
+                op.op.state = LcmState::rolling_back;
+                const auto duration =
+                    std::max(std::chrono::milliseconds(0), c.options.lcm_duration) / 5;
+                c.at(Clock::now() + duration, [op_id](Core& core) {
+                    std::lock_guard later(core.mutex);
+                    auto found = core.ops.find(op_id);
+                    if (found == core.ops.end()) return;
+                    found->second.op.state = LcmState::rolled_back;
+                    auto vit = core.vnfs.find(found->second.op.vnf_id);
+                    if (vit != core.vnfs.end() && vit->second.busy_op == op_id) {
+                        vit->second.busy_op.clear();
+                    }
+                });
+                return Ok{};
             });
     }
 

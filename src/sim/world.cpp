@@ -18,6 +18,7 @@ const char* to_string(CallKind kind) noexcept {
         case CallKind::vnf_get_operation: return "vnf_get_operation";
         case CallKind::vnf_get: return "vnf_get";
         case CallKind::vnf_find: return "vnf_find";
+        case CallKind::vnf_resolve: return "vnf_resolve";
         case CallKind::k8s_apply: return "k8s_apply";
         case CallKind::k8s_get: return "k8s_get";
         case CallKind::k8s_list: return "k8s_list";

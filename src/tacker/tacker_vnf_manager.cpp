@@ -293,6 +293,18 @@ void TackerVnfManager::rollback_operation(const std::string& op_id, const CallCo
         std::move(done));
 }
 
+void TackerVnfManager::resolve_failed_operation(const std::string& op_id,
+                                                FailedOperationAction action,
+                                                const CallContext& ctx, Callback<Ok> done) {
+    if (action == FailedOperationAction::rollback) {
+        rollback_operation(op_id, ctx, std::move(done));
+        return;
+    }
+    fail_operation(op_id, ctx, [done = std::move(done)](Result<LcmOperation> r) {
+        done(r.ok() ? Result<Ok>(Ok{}) : Result<Ok>(r.error()));
+    });
+}
+
 void TackerVnfManager::fail_operation(const std::string& op_id, const CallContext& ctx,
                                       Callback<LcmOperation> done) {
     pool_->run(

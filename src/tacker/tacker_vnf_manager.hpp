@@ -49,6 +49,8 @@ public:
     // FAILED_TEMP: roll the operation back (it goes ROLLING_BACK, then ROLLED_BACK) or mark
     // it FAILED for good.
     void rollback_operation(const std::string& op_id, const CallContext& ctx, Callback<Ok> done);
+    void resolve_failed_operation(const std::string& op_id, FailedOperationAction action,
+                                  const CallContext& ctx, Callback<Ok> done) override;
     void fail_operation(const std::string& op_id, const CallContext& ctx,
                         Callback<LcmOperation> done);
     // The op occurrence once it is no longer in progress (poll interval, woken sooner by

@@ -425,6 +425,11 @@ public:
         inner_->get_operation(id, c,
                               traced(t_, CallKind::vnf_get_operation, vnfm_ix, std::move(d)));
     }
+    void resolve_failed_operation(const std::string& id, FailedOperationAction a,
+                                  const CallContext& c, Callback<Ok> d) override {
+        inner_->resolve_failed_operation(id, a, c,
+                                         traced(t_, CallKind::vnf_resolve, vnfm_ix, std::move(d)));
+    }
     void get_vnf(const std::string& id, const CallContext& c, Callback<VnfInstance> d) override {
         inner_->get_vnf(id, c, traced(t_, CallKind::vnf_get, vnfm_ix, std::move(d)));
     }

@@ -221,7 +221,7 @@ constexpr sim::CallKind all_calls[] = {
     sim::CallKind::k8s_apply,         sim::CallKind::k8s_get,         sim::CallKind::k8s_list,
     sim::CallKind::k8s_remove,        sim::CallKind::k8s_token,       sim::CallKind::k8s_root_cert,
     sim::CallKind::k8s_readiness,     sim::CallKind::inject,          sim::CallKind::inject_refresh,
-    sim::CallKind::inject_remove,
+    sim::CallKind::inject_remove,     sim::CallKind::vnf_resolve,
 };
 constexpr sim::FaultKind all_faults[] = {
     sim::FaultKind::unavailable, sim::FaultKind::rate_limited, sim::FaultKind::conflict,

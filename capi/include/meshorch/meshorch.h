@@ -449,7 +449,7 @@ MESHORCH_API int meshorch_sim_snapshot(char** json_out, meshorch_orchestrator* o
  *   call:  "vnf_create", "vnf_instantiate", "vnf_scale", "vnf_heal", "vnf_terminate",
  *          "vnf_delete", "vnf_get_operation", "vnf_get", "vnf_find", "k8s_apply", "k8s_get",
  *          "k8s_list", "k8s_remove", "k8s_token", "k8s_root_cert", "k8s_readiness", "inject",
- *          "inject_refresh", "inject_remove"
+ *          "inject_refresh", "inject_remove", "vnf_resolve"
  *   fault: "unavailable", "rate_limited", "conflict" (transient: retried), "timeout",
  *          "rejected" (terminal), "operation_failed" (LCM op ends FAILED_TEMP),
  *          "never_boots" (a VM never gets an address)

@@ -462,3 +462,25 @@ TEST(EngineShutdown, EventsOfOneOperationArriveInOrder) {
 
 }  // namespace
 }  // namespace meshorch::engine_test
+
+namespace meshorch::engine_test {
+namespace {
+
+// Tacker keeps a VNF whose operation ended FAILED_TEMP locked until the operation is rolled
+// back or failed: the engine rolls a failed instantiation back before cleaning up.
+TEST(EngineFailedTemp, AFailedInstantiationIsRolledBackByTheVnfManagerFirst) {
+    Harness h;
+    h.world->script(fault(CallKind::vnf_instantiate, 1, FaultKind::operation_failed, "cart-v2"));
+    Operation op = h.deploy(hybrid_spec());
+    EXPECT_EQ(op.state(), OperationState::rolled_back) << describe(op.result());
+    ASSERT_FALSE(op.result().ok());
+    EXPECT_NE(op.result().error().message.find("FAILED_TEMP"), std::string::npos)
+        << op.result().error().message;
+    EXPECT_NE(op.result().error().message.find("(rolled back)"), std::string::npos)
+        << op.result().error().message;
+    EXPECT_EQ(h.count(CallKind::vnf_resolve), 1u);
+    EXPECT_TRUE(h.world->snapshot().empty());
+}
+
+}  // namespace
+}  // namespace meshorch::engine_test

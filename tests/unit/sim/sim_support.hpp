@@ -178,13 +178,17 @@ struct Sim {
         return await<std::optional<VnfInstance>>([&](auto cb) { vnfm->find_vnf(name, ctx, cb); });
     }
     // Polls the op-occ until it leaves STARTING/PROCESSING; returns the final state.
+    Status resolve(const std::string& op_id, FailedOperationAction action) {
+        return await<Ok>([&](auto cb) { vnfm->resolve_failed_operation(op_id, action, ctx, cb); });
+    }
     LcmOperation wait_op(const std::string& op_id) {
         LcmOperation last;
         eventually([&] {
             auto r = operation(op_id);
             if (!r) return false;
             last = *r;
-            return last.state != LcmState::starting && last.state != LcmState::processing;
+            return last.state != LcmState::starting && last.state != LcmState::processing &&
+                   last.state != LcmState::rolling_back;
         });
         return last;
     }

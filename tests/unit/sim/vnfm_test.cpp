@@ -260,7 +260,7 @@ TEST(SimVnfm, TerminateRemovesVmsAndPodsThenDeleteRemovesTheRecord) {
     EXPECT_TRUE(sim.world->snapshot().empty());
 }
 
-TEST(SimVnfm, OperationFailedFaultEndsTheOpFailedTemp) {
+TEST(SimVnfm, OperationFailedFaultEndsTheOpFailedTempAndBlocksTheVnfUntilRolledBack) {
     Sim sim;
     sim.world->script(
         ScriptedFault{CallKind::vnf_instantiate, 1, FaultKind::operation_failed, "", 1});
@@ -273,9 +273,40 @@ TEST(SimVnfm, OperationFailedFaultEndsTheOpFailedTemp) {
     EXPECT_FALSE(done.error.empty());
     EXPECT_FALSE(sim.vnf(id)->instantiated);
     EXPECT_TRUE(sim.world->snapshot().vms.empty());
-    // A retry succeeds.
+    // As in Tacker, the VNF takes no other LCM operation while one is FAILED_TEMP.
+    auto refused = sim.instantiate(id, r);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::conflict);
+    // Rolled back, it does.
+    ASSERT_TRUE(sim.resolve(*op, FailedOperationAction::rollback).ok());
+    EXPECT_EQ(sim.wait_op(*op).state, LcmState::rolled_back);
     op = sim.instantiate(id, r);
+    ASSERT_TRUE(op.ok());
     EXPECT_EQ(sim.wait_op(*op).state, LcmState::completed);
+    // Only a FAILED_TEMP operation can be resolved.
+    auto again = sim.resolve(*op, FailedOperationAction::fail);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Errc::conflict);
+}
+
+TEST(SimVnfm, AFailedTempHealCannotBeRolledBackButCanBeFailed) {
+    Sim sim;
+    const auto r = vm_request("a", 1);
+    auto id = sim.deploy(r);
+    sim.world->script(ScriptedFault{CallKind::vnf_heal, 1, FaultKind::operation_failed, "", 1});
+    auto op = await<std::string>(
+        [&](auto cb) { sim.vnfm->heal(id, sim.vnf(id)->vms[0].server_id, sim.ctx, cb); });
+    ASSERT_TRUE(op.ok());
+    EXPECT_EQ(sim.wait_op(*op).state, LcmState::failed_temp);
+    auto rollback = sim.resolve(*op, FailedOperationAction::rollback);
+    ASSERT_FALSE(rollback.ok());
+    EXPECT_EQ(rollback.error().http_status, 422);
+    ASSERT_TRUE(sim.resolve(*op, FailedOperationAction::fail).ok());
+    EXPECT_EQ(sim.wait_op(*op).state, LcmState::failed);
+    // The VNF is free again: it can be terminated.
+    auto terminate = await<std::string>([&](auto cb) { sim.vnfm->terminate(id, sim.ctx, cb); });
+    ASSERT_TRUE(terminate.ok());
+    EXPECT_EQ(sim.wait_op(*terminate).state, LcmState::completed);
 }
 
 TEST(SimVnfm, NeverBootsFaultLeavesVmsWithoutAddresses) {
