@@ -89,8 +89,10 @@ std::string install_files_script(const SshInjectorConfig& config, const RemoteLa
              q(f.path);
     }
     if (token && !layout.token_link.empty()) {
-        s += " && mkdir -p -- " + q(parent_directory(layout.token_link)) + " && ln -sfn -- " +
-             q(layout.token) + " " + q(layout.token_link);
+        // 0755 as the tmpfiles rule makes it at boot: the proxy's user must get through it
+        // (a mkdir under umask 077 would leave it root-only).
+        s += " && install -d -m 0755 -- " + q(parent_directory(layout.token_link)) +
+             " && ln -sfn -- " + q(layout.token) + " " + q(layout.token_link);
     }
     return s;
 }
