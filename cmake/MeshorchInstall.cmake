@@ -74,11 +74,11 @@ endforeach()
 if(meshorch_library_type STREQUAL "STATIC_LIBRARY")
   # A static archive needs its dependencies on every link line, so they are not .private: a
   # plain `pkg-config --libs meshorch` links.
-  set(meshorch_pc_requires "Requires: yaml-cpp spdlog openssl libssh")
+  set(meshorch_pc_requires "Requires: yaml-cpp spdlog openssl libssh sqlite3")
 else()
   # libmeshorch.so carries yaml-cpp and spdlog itself; Boost.JSON stays public (the headers use
   # boost::json values).
-  set(meshorch_pc_requires "Requires.private: yaml-cpp spdlog openssl libssh")
+  set(meshorch_pc_requires "Requires.private: yaml-cpp spdlog openssl libssh sqlite3")
 endif()
 
 set(meshorch_pc_stage ${PROJECT_BINARY_DIR}/pkgconfig)

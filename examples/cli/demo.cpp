@@ -74,7 +74,7 @@ int run(const Args& args) {
     if (!sim) return exit_usage;
     auto& orch = sim->orchestrator();
 
-    if (!sim->run("deploy " + spec->name, orch.deploy(*spec))) return exit_invalid;
+    if (!sim->run("deploy " + spec->name, [&] { return orch.deploy(*spec); })) return exit_invalid;
     sim->print_status(spec->name);
 
     meshorch::ServiceSpec current = *spec;
@@ -87,7 +87,7 @@ int run(const Args& args) {
         const std::string title = "reconfigure: " + ms + " " + from + " " +
                                   std::to_string(percent) + "% / " + to + " " +
                                   std::to_string(100 - percent) + "%";
-        if (!sim->run(title, orch.reconfigure(*next))) return exit_invalid;
+        if (!sim->run(title, [&] { return orch.reconfigure(*next); })) return exit_invalid;
         current = std::move(*next);
     }
     auto without = remove_version(current, ms, from);
@@ -95,14 +95,16 @@ int run(const Args& args) {
         print_error("meshorch demo", without.error());
         return exit_invalid;
     }
-    if (!sim->run("reconfigure: remove " + ms + " " + from, orch.reconfigure(*without))) {
+    if (!sim->run("reconfigure: remove " + ms + " " + from,
+                  [&] { return orch.reconfigure(*without); })) {
         return exit_invalid;
     }
     sim->print_status(spec->name);
     std::printf("\nobjects in the cluster:\n");
     sim->print_objects(spec->name);
 
-    if (!sim->run("terminate " + spec->name, orch.terminate(spec->name))) return exit_invalid;
+    if (!sim->run("terminate " + spec->name, [&] { return orch.terminate(spec->name); }))
+        return exit_invalid;
     const bool empty = sim->world()->snapshot().empty();
     std::printf("\nsimulated world after terminate: %s\n",
                 empty ? "empty" : "NOT empty (something leaked)");

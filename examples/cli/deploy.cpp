@@ -49,7 +49,8 @@ int run(const Args& args) {
     auto session = Session::create(command, *parsed);
     if (!session) return exit_usage;
 
-    if (!session->run("deploy " + spec->name, session->orchestrator().deploy(*spec)))
+    if (!session->run("deploy " + spec->name,
+                      [&] { return session->orchestrator().deploy(*spec); }))
         return exit_invalid;
     std::printf("\n");
     session->print_status(spec->name);
@@ -64,7 +65,7 @@ int run(const Args& args) {
 
     if (parsed->has("terminate")) {
         if (!session->run("terminate " + spec->name,
-                          session->orchestrator().terminate(spec->name))) {
+                          [&] { return session->orchestrator().terminate(spec->name); })) {
             return exit_invalid;
         }
         if (session->world()) {

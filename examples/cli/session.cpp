@@ -108,9 +108,10 @@ std::unique_ptr<Session> Session::create(const Command& command, const ParsedArg
     return self;
 }
 
-bool Session::run(const std::string& title, Result<Operation> started) {
+bool Session::run(const std::string& title, const std::function<Result<Operation>()>& start) {
     std::printf("\n== %s\n", title.c_str());
     std::fflush(stdout);
+    Result<Operation> started = start();
     if (!started) {
         progress_->finish();
         print_error("meshorch", started.error());

@@ -9,6 +9,7 @@
 #include <meshorch/orchestrator.hpp>
 #include <meshorch/sim.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,8 +43,9 @@ public:
     // The simulated world; nullptr on real backends.
     sim::World* world() { return world_.get(); }
 
-    // Runs the operation to its end with live progress; prints the outcome. True on success.
-    bool run(const std::string& title, Result<Operation> started);
+    // Prints the title, starts the operation, runs it to its end with live progress and prints
+    // the outcome. True on success.
+    bool run(const std::string& title, const std::function<Result<Operation>()>& start);
     // Prints the service's status: phase and one line per workload.
     void print_status(const std::string& service);
     // Prints the objects the simulated cluster holds for the service ("Kind namespace/name"

@@ -104,6 +104,8 @@ using SubscriptionId = std::uint64_t;
 
 class Orchestrator {
 public:
+    // Throws std::invalid_argument when a port is missing and std::runtime_error when the store
+    // cannot be read (a corrupt durable store is never taken as an empty one).
     Orchestrator(Backends backends, OrchestratorOptions options = {});
     // Cancels running operations and waits for them to roll back (10 s, then their rollbacks
     // are cut short and they end failed; 15 s at most), then stops the threads.

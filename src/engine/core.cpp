@@ -100,12 +100,21 @@ Core::Core(Backends backends, OrchestratorOptions opts)
     }
     if (!store) store = std::make_shared<MemoryStateStore>();
 
-    // Services the store already knows (a durable store after a restart).
-    if (auto names = store->list(); names.ok()) {
-        for (const auto& name : *names) {
-            auto record = store->load(name);
-            if (record.ok() && *record) services_.emplace(name, entry_from_record(**record));
+    // Services the store already knows (a durable store after a restart). A record that cannot
+    // be read stops the start: going on would forget what exists for that service.
+    auto names = store->list();
+    if (!names.ok()) {
+        throw std::runtime_error("meshorch::Orchestrator: cannot list the stored services: " +
+                                 names.error().message);
+    }
+    for (const auto& name : *names) {
+        auto record = store->load(name);
+        if (!record.ok()) {
+            throw std::runtime_error(
+                "meshorch::Orchestrator: cannot read the record of service \"" + name +
+                "\": " + record.error().message);
         }
+        if (*record) services_.emplace(name, entry_from_record(**record));
     }
 
     const int threads = std::max(1, options.threads);

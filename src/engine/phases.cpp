@@ -789,6 +789,17 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                     continue;
                 }
                 if (!s.ok()) co_return s;
+                if (key.kind == "Namespace") {
+                    // A namespace goes Terminating first; until it is gone, a deploy of the same
+                    // service would be refused (403), so the teardown is not done before then.
+                    auto waiting = wait_until_gone(key, ctx);
+                    Status gone = co_await std::move(waiting);
+                    if (!gone.ok() && best_effort) {
+                        if (!first) first = gone.error();
+                        continue;
+                    }
+                    if (!gone.ok()) co_return gone;
+                }
                 record_.applied_objects.erase(key);
                 if (key.kind == "Namespace") record_.namespace_created = false;
                 if (Status saved = save(); !saved.ok()) co_return saved;

@@ -100,6 +100,8 @@ private:
                           int max_attempts = 0);
     Task<bool> pause(Ctx ctx);  // one poll interval (bounded by the deadline); false: cancelled
     Task<Result<std::optional<Object>>> get_object(ObjectKey key, Ctx ctx);
+    // Polls until the object no longer exists (a namespace's finalization), within the deadline.
+    Task<Status> wait_until_gone(ObjectKey key, Ctx ctx);
     Task<Status> apply_object(Object object, Ctx ctx);
     Task<Status> remove_object(ObjectKey key, Ctx ctx);
     // The VNF's id and whether it existed already (found by name).

@@ -110,6 +110,23 @@ Task<Status> Run::apply_object(Object object, Ctx ctx) {
     co_return Ok{};
 }
 
+Task<Status> Run::wait_until_gone(ObjectKey key, Ctx ctx) {
+    for (;;) {
+        auto getting = get_object(key, ctx);
+        auto r = co_await std::move(getting);
+        if (!r.ok()) co_return r.error();
+        if (!*r) co_return Ok{};
+        if (!co_await pause(ctx)) {
+            co_return make_error(Errc::cancelled, key.to_string() + ": cancelled while it ends");
+        }
+        if (Clock::now() >= ctx.deadline) {
+            co_return make_error(Errc::timeout, key.to_string() +
+                                                    " is still terminating at the operation "
+                                                    "deadline");
+        }
+    }
+}
+
 Task<Status> Run::remove_object(ObjectKey key, Ctx ctx) {
     auto cluster = core_.cluster;
     Core* core = &core_;
