@@ -26,7 +26,8 @@
 //     known_hosts: path    # shorthand for host_key.mode known_hosts
 //     proxy_package: /path/to/istio-sidecar.deb   package_manager: dpkg | rpm | none
 //     sudo: auto | always | never
-//   istiod_address / mesh_id / cluster_id / network: mesh settings for the VM bundles
+//   istiod_address / istiod_ip / mesh_id / cluster_id / network: mesh settings for the VM
+//   bundles (istiod_ip: the east-west gateway address the VMs' hosts file maps istiod to)
 //
 // Relative file names are taken relative to `base_dir` (the configuration file's directory).
 #pragma once
@@ -49,7 +50,7 @@ struct BackendsConfig {
     openstack::TackerConfig tacker;
     injector::SshInjectorConfig injector;
     // Mesh settings the VM bundles need; unset ones keep the OrchestratorOptions defaults.
-    std::optional<std::string> istiod_address, mesh_id, cluster_id, network;
+    std::optional<std::string> istiod_address, istiod_ip, mesh_id, cluster_id, network;
 
     // Copies the mesh settings into orchestrator options.
     void apply_to(OrchestratorOptions& options) const;

@@ -63,6 +63,9 @@ struct OrchestratorOptions {
     // How often the token keeper looks. Zero: a twentieth of token_lifetime, within [1 s, 60 s].
     std::chrono::milliseconds token_check_interval{0};
     std::string istiod_address = "istiod.istio-system.svc:15012";
+    // The IP a VM reaches istiod at (the east-west gateway): the VMs' hosts file maps the istiod
+    // host name to it. Empty: the VMs resolve istiod themselves (empty hosts file).
+    std::string istiod_ip;
     std::string cluster_id = "Kubernetes";
     std::string mesh_id = "mesh1";
     std::string network;  // Istio network of the VMs; empty = same network

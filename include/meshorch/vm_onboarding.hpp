@@ -47,6 +47,7 @@ struct OnboardingOptions {
     BackoffPolicy backoff;                                             // for transient errors
     // Mesh settings of the bootstrap bundle (see OrchestratorOptions).
     std::string istiod_address = "istiod.istio-system.svc:15012";
+    std::string istiod_ip;  // east-west gateway address for the VM's hosts file; empty: none
     std::string cluster_id = "Kubernetes";
     std::string mesh_id = "mesh1";
     std::string network;

@@ -334,6 +334,7 @@ void read_injector(Checker& c, const json::object& i, const std::string& base_di
 
 void BackendsConfig::apply_to(OrchestratorOptions& options) const {
     if (istiod_address) options.istiod_address = *istiod_address;
+    if (istiod_ip) options.istiod_ip = *istiod_ip;
     if (mesh_id) options.mesh_id = *mesh_id;
     if (cluster_id) options.cluster_id = *cluster_id;
     if (network) options.network = *network;
@@ -352,9 +353,9 @@ Result<BackendsConfig> parse_backends_config(std::string_view text, const std::s
     }
     Checker c(parsed->positions);
     BackendsConfig out;
-    c.unknown_members(
-        *root, "",
-        {"kubernetes", "tacker", "injector", "istiod_address", "mesh_id", "cluster_id", "network"});
+    c.unknown_members(*root, "",
+                      {"kubernetes", "tacker", "injector", "istiod_address", "istiod_ip", "mesh_id",
+                       "cluster_id", "network"});
     if (const auto* k = c.object(*root, "", "kubernetes", true)) {
         read_kubernetes(c, *k, base_dir, out);
     }
@@ -367,6 +368,7 @@ Result<BackendsConfig> parse_backends_config(std::string_view text, const std::s
         return c.text(*root, "", key, false);
     };
     out.istiod_address = optional_text("istiod_address");
+    out.istiod_ip = optional_text("istiod_ip");
     out.mesh_id = optional_text("mesh_id");
     out.cluster_id = optional_text("cluster_id");
     out.network = optional_text("network");

@@ -9,6 +9,7 @@ Result<VmBundle> build_vm_bundle(const ServiceSpec& spec, const Microservice& ms
                                  const std::string& root_cert, const OrchestratorOptions& options) {
     VmBundleInputs in;
     in.istiod_address = options.istiod_address;
+    in.istiod_ip = options.istiod_ip;
     in.cluster_id = options.cluster_id;
     in.mesh_id = options.mesh_id;
     in.network = options.network;

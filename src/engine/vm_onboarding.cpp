@@ -192,6 +192,7 @@ OrchestratorOptions bundle_options(const OnboardingOptions& o) {
     OrchestratorOptions out;
     out.token_lifetime = o.token_lifetime;
     out.istiod_address = o.istiod_address;
+    out.istiod_ip = o.istiod_ip;
     out.cluster_id = o.cluster_id;
     out.mesh_id = o.mesh_id;
     out.network = o.network;
@@ -225,6 +226,7 @@ OnboardingOptions onboarding_options(const OrchestratorOptions& options) {
     out.call_timeout = options.call_timeout;
     out.backoff = options.backoff;
     out.istiod_address = options.istiod_address;
+    out.istiod_ip = options.istiod_ip;
     out.cluster_id = options.cluster_id;
     out.mesh_id = options.mesh_id;
     out.network = options.network;

@@ -102,7 +102,10 @@ Error api_error(std::string_view method, std::string_view path, int status, std:
     if (status == 401) {
         what = "unauthorized: check the kubeconfig token/certificate: " + what;
     } else if (status == 403) {
-        what = "forbidden: the credentials lack permission (RBAC): " + what;
+        // A namespace being deleted refuses new objects with 403 too; that is no RBAC matter.
+        const bool terminating = what.find("being terminated") != std::string::npos;
+        what = terminating ? "forbidden: " + what
+                           : "forbidden: the credentials lack permission (RBAC): " + what;
     }
     e.message = std::string(method) + " " + std::string(path) + ": " + what;
     if (status == 429) {

@@ -282,6 +282,7 @@ MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator** out,
  *                  "known_hosts": "path" or "host_key": {"mode": "pinned", "pinned_key": ...},
  *                  "proxy_package": "path of the proxy .deb/.rpm"},
  *     "istiod_address": "optional, default istiod.istio-system.svc:15012",
+ *     "istiod_ip": "optional east-west gateway IP the VMs reach istiod at",
  *     "mesh_id": "optional", "cluster_id": "optional", "network": "optional"
  *   }
  * (every setting: include/meshorch/backends.hpp; YAML is accepted too). Nothing is contacted
