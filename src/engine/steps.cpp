@@ -2,6 +2,8 @@
 // "still waiting". The steps return errors; the retry policy lives here, not in them.
 #include "engine/run.hpp"
 
+#include "engine/backoff.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,17 +13,6 @@
 namespace meshorch::engine {
 
 namespace {
-
-std::chrono::milliseconds backoff_delay(const BackoffPolicy& b, int attempt) {
-    double ms = static_cast<double>(std::max<std::int64_t>(b.initial.count(), 1));
-    const double cap = static_cast<double>(std::max(b.max, b.initial).count());
-    for (int i = 1; i < attempt && ms < cap; ++i) ms *= std::max(b.multiplier, 1.0);
-    ms = std::min(ms, cap);
-    // Equal jitter: half fixed, half random, so that retries of many operations spread out.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms * jitter(rng))));
-}
 
 Error with_context(const std::string& what, Error e) {
     e.message = what + ": " + e.message;

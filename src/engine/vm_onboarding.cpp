@@ -4,6 +4,7 @@
 // injected are indistinguishable.
 #include <meshorch/vm_onboarding.hpp>
 
+#include "engine/backoff.hpp"
 #include "engine/bundle_files.hpp"
 
 #include <meshorch/spec.hpp>
@@ -94,17 +95,6 @@ Result<T> call_once(const CallContext& call, Start&& start) {
     return out;
 }
 
-milliseconds backoff_delay(const BackoffPolicy& b, int attempt) {
-    double ms = static_cast<double>(std::max<std::int64_t>(b.initial.count(), 1));
-    const double cap = static_cast<double>(std::max(b.max, b.initial).count());
-    for (int i = 1; i < attempt && ms < cap; ++i) ms *= std::max(b.multiplier, 1.0);
-    ms = std::min(ms, cap);
-    // Equal jitter, as the engine's retries: many hooks retrying at once spread out.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    return milliseconds(static_cast<std::int64_t>(std::llround(ms * jitter(rng))));
-}
-
 // A port call with the engine's retry policy: transient errors (retryable()) are retried with
 // backoff until options.backoff.max_attempts or the deadline; errors say which step failed.
 template <class T, class Start>
@@ -138,7 +128,8 @@ Result<T> step(const std::string& what, const OnboardingOptions& options, const 
                 what + ": " + e.message + " (gave up after " + std::to_string(n) + " attempts)";
             return e;
         }
-        const auto until = std::min(ctx.deadline, Clock::now() + backoff_delay(options.backoff, n));
+        const auto until =
+            std::min(ctx.deadline, Clock::now() + engine::backoff_delay(options.backoff, n));
         if (!sleep_until(until, ctx.cancel)) {
             return make_error(Errc::cancelled, what + ": cancelled");
         }
