@@ -11,6 +11,12 @@
 // Events of one operation reach every subscriber in order, one callback at a time, and an
 // operation's final event is delivered before Operation::wait() returns.
 //
+// Restart: with a durable store (SqliteStateStore, EtcdStateStore) every operation journals its
+// progress in the service's record before each step that depends on it. An orchestrator
+// created on a store that holds the journal of an unfinished operation (its process died or
+// was suspended) resumes it at once under the same id: steps are idempotent, VNFs whose
+// creation was under way are found by name and adopted, objects are written again.
+//
 // Failures: deploy and reconfigure roll back what they did (RolledBack, with the original
 // error as result()); when the rollback itself fails the operation ends Failed and its message
 // (and ServiceStatus::message) lists what remains: object keys, VNFs with ids, VMs with proxies.
@@ -115,6 +121,13 @@ public:
     ~Orchestrator();
     Orchestrator(const Orchestrator&) = delete;
     Orchestrator& operator=(const Orchestrator&) = delete;
+
+    // Stops without undoing: running operations stop at their next step and keep their journal
+    // in the store; an orchestrator started later on the same (durable) store finishes them
+    // under the same operation ids. Their handles here end Failed with Errc::cancelled. Then
+    // the engine stops; only status queries work afterwards. For a graceful restart (SIGTERM)
+    // of a process whose store outlives it; with the in-memory store the journals are lost.
+    void suspend();
 
     // Each returns the operation, or Errc::busy when another operation runs on the same service
     // (a second operation is refused, not queued), or Errc::not_found / invalid_argument.

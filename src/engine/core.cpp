@@ -114,7 +114,30 @@ Core::Core(Backends backends, OrchestratorOptions opts)
                 "meshorch::Orchestrator: cannot read the record of service \"" + name +
                 "\": " + record.error().message);
         }
-        if (*record) services_.emplace(name, entry_from_record(**record));
+        if (!*record) continue;
+        ServiceEntry entry = entry_from_record(**record);
+        if (const auto& journal = (*record)->operation) {
+            // An operation a previous process did not finish: it goes on under its own id.
+            auto op = std::make_shared<Operation::Shared>();
+            op->id = journal->id;
+            op->kind = journal->kind;
+            op->service = name;
+            Request request;
+            request.kind = journal->kind;
+            request.service = name;
+            request.spec = journal->target;
+            request.workload = journal->workload;
+            entry.active = op;
+            if (journal->target) entry.status.namespace_ = namespace_of(*journal->target);
+            entry.status.phase = phase_of(journal->kind);
+            entry.status.last_operation_id = op->id;
+            entry.status.last_operation_kind = journal->kind;
+            entry.status.last_operation_state = journal->state;
+            entry.status.message.clear();
+            operations_[op->id] = op;
+            to_resume_.emplace_back(op, std::move(request));
+        }
+        services_.emplace(name, std::move(entry));
     }
 
     const int threads = std::max(1, options.threads);
@@ -135,9 +158,21 @@ Core::Core(Backends backends, OrchestratorOptions opts)
         });
     }
     token_keeper_.start(asio::make_strand(*io_));
+    for (auto& [op, request] : to_resume_) {
+        log->info("[{} {}] resuming the {} a previous process left in flight", op->id, op->service,
+                  to_string(op->kind));
+        Run::spawn(std::make_shared<Run>(*this, op, std::move(request), true),
+                   asio::make_strand(*io_));
+    }
+    to_resume_.clear();
 }
 
 Core::~Core() {
+    shutdown();
+}
+
+void Core::suspend() {
+    suspending_ = true;
     shutdown();
 }
 
@@ -162,8 +197,16 @@ void Core::shutdown() {
         return true;
     };
     if (!running.empty()) {
-        log->info("shutting down: cancelling {} running operation(s)", running.size());
-        for (auto& op : running) op->cancel.cancel();
+        if (suspending_) {
+            log->info("suspending {} running operation(s): they resume on the next start",
+                      running.size());
+        } else {
+            log->info("shutting down: cancelling {} running operation(s)", running.size());
+        }
+        for (auto& op : running) {
+            op->cancel.cancel();
+            if (suspending_) op->abort.cancel();  // no rollback either
+        }
         std::unique_lock lock(mutex_);
         if (!idle_cv_.wait_for(lock, shutdown_grace, idle)) {
             lock.unlock();

@@ -75,6 +75,10 @@ public:
 
     // Cancels what runs, waits (bounded), stops the threads. Idempotent.
     void shutdown();
+    // Like shutdown(), but running operations stop where they are without undoing anything:
+    // their journals stay in the store, and an orchestrator started on it resumes them.
+    void suspend();
+    bool suspending() const noexcept { return suspending_.load(); }
 
     // ---- used by the public API
     Result<Operation> begin(Request request);
@@ -140,6 +144,9 @@ private:
 
     std::mutex shutdown_mutex_;
     bool shut_down_ = false;
+    std::atomic<bool> suspending_{false};
+    // Journaled operations found in the store at start, resumed once the threads run.
+    std::vector<std::pair<std::shared_ptr<Operation::Shared>, Request>> to_resume_;
 
     TokenKeeper token_keeper_{*this};
 };

@@ -91,6 +91,10 @@ Orchestrator::~Orchestrator() {
     if (impl_ && impl_->core) impl_->core->shutdown();
 }
 
+void Orchestrator::suspend() {
+    impl_->core->suspend();
+}
+
 Result<Operation> Orchestrator::deploy(const ServiceSpec& spec) {
     engine::Request r;
     r.kind = OperationKind::deploy;

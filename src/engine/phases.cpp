@@ -128,7 +128,7 @@ Task<Status> Run::prepare(const ServiceSpec* target, Ctx ctx, Mode mode) {
     }
     const ObjectSet desired = desired_prerequisites(target);
     const ObjectSet applied = select(record_.applied_objects, is_prerequisite);
-    Plan p = only(plan(applied, desired), true, false);
+    Plan p = only(plan_objects(applied, desired), true, false);
     if (p.empty()) co_return Ok{};
     enter(OperationState::preparing, mode);
     Status s = co_await execute(std::move(p), ctx);
@@ -197,6 +197,8 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
         std::string id;
         if (it == record_.vnfs.end()) {
             for (const auto& w : ids) set_workload(w, WorkloadState::creating);
+            creating_.insert(name);  // journaled: a crash from here on adopts it by name
+            if (Status s = save(); !s.ok()) co_return s;
             auto created = co_await create_or_adopt_vnf(request, ctx);
             if (!created.ok()) {
                 failed(created.error());
@@ -204,6 +206,7 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
             }
             id = created->first;
             record_.vnfs[name] = id;  // before anything depends on it
+            creating_.erase(name);
             if (Status s = save(); !s.ok()) co_return s;
             step((created->second ? "adopted VNF " : "created VNF ") + name + " (" + id + ")");
         } else {
@@ -261,6 +264,7 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
     }
     if (!lcm.empty()) {
         lcm_in_flight_[name] = lcm;
+        if (Status s = save(); !s.ok()) co_return s;  // journaled: a restart waits for it
         Status s = co_await wait_lcm(lcm, what, ctx);
         if (s.ok() || s.error().code == Errc::backend) lcm_in_flight_.erase(name);
         if (!s.ok()) {
@@ -334,8 +338,21 @@ Task<Status> Run::inject(const ServiceSpec* target, Ctx ctx, Mode mode) {
             if (list.empty()) record_.observed.vms.erase({ms.name, v.name});
         }
     }
+    // Proxies a previous process began to install and may not have finished.
+    for (const auto& [key, list] : record_.observed.vms) {
+        const Version* v = find_version(target, key.first, key.second);
+        if (!v || v->substrate() != Substrate::vm) continue;
+        for (const auto& vm : list) {
+            if (!injecting_.count(vm.server_id)) continue;
+            const bool queued = std::any_of(items.begin(), items.end(), [&](const Item& i) {
+                return i.vm.server_id == vm.server_id;
+            });
+            if (!queued) items.push_back({key.first, key.second, vm});
+        }
+    }
     if (!items.empty()) {
         enter(OperationState::injecting, mode);
+        for (const auto& item : items) injecting_.insert(item.vm.server_id);
         if (Status s = save(); !s.ok()) co_return s;
         auto cert = co_await root_certificate(ctx);
         if (!cert.ok()) co_return cert.error();
@@ -397,6 +414,7 @@ Task<Status> Run::inject_vm(const ServiceSpec* target, std::string ms, std::stri
         co_return s;
     }
     record_.token_expiry[vm.server_id] = token->expires_at;
+    injecting_.erase(vm.server_id);
     step("proxy installed on VM " + vm.server_id + " (" + vm.address + ") of " + ms + "/" +
          version);
     co_return Ok{};
@@ -407,7 +425,7 @@ Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool
     const ObjectSet desired =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
     const ObjectSet applied = select(record_.applied_objects, is_entry);
-    Plan p = only(plan(applied, desired), true, prune);
+    Plan p = only(plan_objects(applied, desired), true, prune);
     if (p.empty()) co_return Ok{};
     enter(state, mode);
     Status s = co_await execute(std::move(p), ctx, target == nullptr);
@@ -419,7 +437,7 @@ Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool
 Task<Status> Run::configure(const ServiceSpec* target, Ctx ctx, Mode mode) {
     const ObjectSet desired = target ? render_mesh_config(*target) : ObjectSet{};
     const ObjectSet applied = select(record_.applied_objects, is_mesh);
-    Plan p = plan(applied, desired);
+    Plan p = plan_objects(applied, desired);
     if (p.empty()) co_return Ok{};
     enter(OperationState::configuring, mode);
     Status s = co_await execute(std::move(p), ctx, target == nullptr);
@@ -493,10 +511,10 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
     }
     const ObjectSet desired_entries =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
-    const Plan entries = plan(select(record_.applied_objects, is_entry), desired_entries);
-    Plan prerequisites =
-        only(plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
-             false, true);
+    const Plan entries = plan_objects(select(record_.applied_objects, is_entry), desired_entries);
+    Plan prerequisites = only(plan_objects(select(record_.applied_objects, is_prerequisite),
+                                           desired_prerequisites(target)),
+                              false, true);
     if (removed_vnfs.empty() && scale_ins.empty() && leaving_vms.empty() && entries.empty() &&
         prerequisites.empty()) {
         co_return Ok{};
@@ -559,9 +577,9 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
 
     // 4. The prerequisites nothing uses any more; the namespace last, and only when all else
     //    is gone.
-    prerequisites =
-        only(plan(select(record_.applied_objects, is_prerequisite), desired_prerequisites(target)),
-             false, true);
+    prerequisites = only(plan_objects(select(record_.applied_objects, is_prerequisite),
+                                      desired_prerequisites(target)),
+                         false, true);
     if (teardown_failed_) {
         std::erase_if(prerequisites.actions,
                       [](const Action& a) { return a.object.key.kind == "Namespace"; });
@@ -591,6 +609,7 @@ Task<Status> Run::drop_proxy(VersionKey key, VmInstance vm, Ctx ctx) {
         if (it->second.empty()) record_.observed.vms.erase(it);
     }
     record_.token_expiry.erase(vm.server_id);
+    injecting_.erase(vm.server_id);
     co_return save();
 }
 
@@ -659,6 +678,7 @@ Task<Status> Run::scale_in(const ServiceSpec* target, std::string ms, std::strin
     if (!started.ok()) co_return started.error();
     if (!started->empty()) {
         lcm_in_flight_[name] = *started;
+        if (Status s = save(); !s.ok()) co_return s;  // journaled: a restart waits for it
         Status s = co_await wait_lcm(*started, "scale in of VNF " + name, ctx);
         if (s.ok() || s.error().code == Errc::backend) lcm_in_flight_.erase(name);
         if (!s.ok()) co_return s;
@@ -771,6 +791,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                 if (Status s = save(); !s.ok()) co_return s;
                 Status s = co_await apply_object(action.object, ctx);
                 if (!s.ok()) co_return s;
+                unverified_.erase(key);
                 step("applied " + key.to_string() + " (created)");
                 break;
             }
@@ -778,6 +799,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                 Status s = co_await apply_object(action.object, ctx);
                 if (!s.ok()) co_return s;
                 record_.applied_objects.put(action.object);
+                unverified_.erase(key);
                 if (Status saved = save(); !saved.ok()) co_return saved;
                 step("applied " + key.to_string() + " (" + action.reason + ")");
                 break;
@@ -801,6 +823,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                     if (!gone.ok()) co_return gone;
                 }
                 record_.applied_objects.erase(key);
+                unverified_.erase(key);
                 if (key.kind == "Namespace") record_.namespace_created = false;
                 if (Status saved = save(); !saved.ok()) co_return saved;
                 step("deleted " + key.to_string());

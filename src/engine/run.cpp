@@ -10,8 +10,8 @@
 
 namespace meshorch::engine {
 
-Run::Run(Core& core, std::shared_ptr<Operation::Shared> op, Request request)
-    : core_(core), op_(std::move(op)), request_(std::move(request)) {
+Run::Run(Core& core, std::shared_ptr<Operation::Shared> op, Request request, bool resume)
+    : core_(core), op_(std::move(op)), request_(std::move(request)), resume_(resume) {
     tag_ = "[" + op_->id + " " + request_.service + "]";
     record_.name = request_.service;
     if (request_.spec) namespace_ = namespace_of(*request_.spec);
@@ -32,12 +32,15 @@ Task<void> Run::main() {
     bool crashed = false;
     std::string what;
     try {
-        switch (request_.kind) {
-            case OperationKind::deploy: co_await deploy_flow(); break;
-            case OperationKind::reconfigure: co_await reconfigure_flow(); break;
-            case OperationKind::terminate: co_await terminate_flow(); break;
-            case OperationKind::heal: co_await heal_flow(); break;
-        }
+        if (resume_) {
+            co_await resume_flow();
+        } else
+            switch (request_.kind) {
+                case OperationKind::deploy: co_await deploy_flow(); break;
+                case OperationKind::reconfigure: co_await reconfigure_flow(); break;
+                case OperationKind::terminate: co_await terminate_flow(); break;
+                case OperationKind::heal: co_await heal_flow(); break;
+            }
     } catch (const std::exception& e) {
         crashed = true;
         what = e.what();
@@ -83,12 +86,20 @@ Task<void> Run::deploy_flow() {
         co_return;
     }
     record_.name = spec.name;
+    if (Status s = open_journal(); !s.ok()) {
+        fail(std::move(s).error());
+        co_return;
+    }
+    co_await apply_target(spec);
+}
 
+Task<void> Run::apply_target(const ServiceSpec& spec) {
     const Ctx ctx{deadline_, op_->cancel.token()};
     Status st = co_await converge(&spec, ctx, Mode::apply);
     if (st.ok()) st = co_await verify(&spec, ctx);
     if (st.ok()) {
         record_.applied_spec = spec;
+        close_journal();
         st = save();
     }
     if (st.ok()) {
@@ -209,19 +220,11 @@ Task<void> Run::reconfigure_flow() {
     add("scale", diff.scaled);
     if (summary.empty()) summary = "no workload changes";
     step("plan: " + summary + " (" + std::to_string(diff.unchanged.size()) + " unchanged)");
-
-    const Ctx ctx{deadline_, op_->cancel.token()};
-    Status st = co_await converge(&spec, ctx, Mode::apply);
-    if (st.ok()) st = co_await verify(&spec, ctx);
-    if (st.ok()) {
-        record_.applied_spec = spec;
-        st = save();
-    }
-    if (st.ok()) {
-        succeed();
+    if (Status s = open_journal(); !s.ok()) {
+        fail(std::move(s).error());
         co_return;
     }
-    co_await rollback(std::move(st).error());
+    co_await apply_target(spec);
 }
 
 // ---- terminate ------------------------------------------------------------------------------
@@ -236,10 +239,19 @@ Task<void> Run::terminate_flow() {
     record_ = std::move(**loaded);
     previous_ = record_.applied_spec;
     if (previous_) namespace_ = namespace_of(*previous_);
+    if (Status s = open_journal(); !s.ok()) {
+        fail(std::move(s).error());
+        co_return;
+    }
+    co_await tear_down();
+}
 
+Task<void> Run::tear_down() {
     const Ctx ctx{deadline_, op_->cancel.token()};
-    Status st = co_await converge(nullptr, ctx, Mode::teardown);
+    Status st = co_await adopt_created_vnfs(ctx);
+    if (st.ok()) st = co_await converge(nullptr, ctx, Mode::teardown);
     if (st.ok()) {
+        close_journal();
         if (auto erased = core_.store->erase(record_.name); !erased.ok()) st = erased;
     }
     if (st.ok()) {
@@ -288,6 +300,10 @@ Task<void> Run::heal_flow() {
     const std::string vnf_id = vnf_it->second;
     const VmInstance old_vm = obs->second[static_cast<std::size_t>(target.instance)];
     const Ctx ctx{deadline_, op_->cancel.token()};
+    if (Status s = open_journal(); !s.ok()) {
+        fail(std::move(s).error());
+        co_return;
+    }
 
     auto failed = [&](Error e) {
         e = cancelled_or(std::move(e));
@@ -425,17 +441,27 @@ Task<void> Run::heal_flow() {
 // ---- rollback -------------------------------------------------------------------------------
 
 Task<void> Run::rollback(Error original) {
+    if (suspend_if_asked()) co_return;
     original = cancelled_or(std::move(original));
     core_.log->warn("{} failed: {}; rolling back", tag_, original.describe());
     step("failed: " + original.message + "; rolling back");
     set_state(OperationState::rolling_back);
+    if (record_.operation) {
+        record_.operation->rolling_back = true;
+        record_.operation->error_code = original.code;
+        record_.operation->error_message = original.message;
+    }
+    // Not stopping here when the store refuses: undoing does not depend on the journal.
+    if (Status s = save(); !s.ok()) core_.log->error("{} {}", tag_, s.error().message);
 
     // The rollback has its own deadline, and only the orchestrator's shutdown stops it.
     const Ctx ctx{Clock::now() + core_.options.operation_deadline, op_->abort.token()};
     const ServiceSpec* target = previous_ ? &*previous_ : nullptr;
-    Status st = co_await converge(target, ctx, Mode::rollback);
+    Status st = co_await adopt_created_vnfs(ctx);
+    if (st.ok()) st = co_await converge(target, ctx, Mode::rollback);
     if (st.ok() && target) st = co_await verify(target, ctx);
     if (st.ok()) {
+        close_journal();
         if (target) {
             st = save();
         } else if (auto erased = core_.store->erase(record_.name); !erased.ok()) {
@@ -471,6 +497,8 @@ Task<void> Run::rollback(Error original) {
         core_.finish(op_, OperationState::rolled_back, std::move(original));
         co_return;
     }
+    if (suspend_if_asked()) co_return;
+    close_journal();
     (void)save();
     const Error& why = st.error();
     core_.log->error("{} rollback failed: {}", tag_, why.describe());
@@ -482,6 +510,14 @@ Task<void> Run::rollback(Error original) {
 // ---- record, status, events -----------------------------------------------------------------
 
 Status Run::save() {
+    if (record_.operation) {
+        OperationJournal& j = *record_.operation;
+        j.state = state_;
+        j.touched_vnfs = touched_;
+        j.creating_vnfs = creating_;
+        j.lcm_operations = lcm_in_flight_;
+        j.injecting = injecting_;
+    }
     Status s = core_.store->save(record_);
     const std::size_t count = record_.applied_objects.size();
     core_.update_service(request_.service,
@@ -573,6 +609,10 @@ void Run::describe_workload(const WorkloadId& id, Substrate substrate, const std
 }
 
 void Run::succeed() {
+    if (record_.operation) {  // heal: its changes are saved already; only the journal goes
+        close_journal();
+        if (Status s = save(); !s.ok()) core_.log->error("{} {}", tag_, s.error().message);
+    }
     state_ = OperationState::succeeded;
     const OperationKind kind = request_.kind;
     core_.update_service(request_.service, [&](ServiceEntry& e) {
@@ -593,6 +633,11 @@ void Run::succeed() {
 }
 
 void Run::fail(Error error) {
+    if (suspend_if_asked()) return;
+    if (record_.operation) {  // the operation is over: what remains is in the record
+        close_journal();
+        if (Status s = save(); !s.ok()) core_.log->error("{} {}", tag_, s.error().message);
+    }
     core_.log->error("{} {} failed: {}", tag_, to_string(request_.kind), error.describe());
     const bool nothing_done = state_ == OperationState::validating ||
                               state_ == OperationState::planning ||

@@ -45,7 +45,9 @@ using VersionKey = std::pair<std::string, std::string>;  // (microservice, versi
 
 class Run : public std::enable_shared_from_this<Run> {
 public:
-    Run(Core& core, std::shared_ptr<Operation::Shared> op, Request request);
+    // With `resume`, the operation is one a previous process journaled and did not finish: it
+    // goes on from the journal in the service's record.
+    Run(Core& core, std::shared_ptr<Operation::Shared> op, Request request, bool resume = false);
     // Starts the operation on `strand`.
     static void spawn(std::shared_ptr<Run> run, Executor strand);
 
@@ -58,6 +60,12 @@ private:
     Task<void> reconfigure_flow();
     Task<void> terminate_flow();
     Task<void> heal_flow();
+    Task<void> resume_flow();
+    // Deploy and reconfigure after validation: converge to the spec, verify, record it as
+    // applied; roll back on failure.
+    Task<void> apply_target(const ServiceSpec& spec);
+    // Terminate after loading the record: everything goes, then the record.
+    Task<void> tear_down();
     Task<void> rollback(Error original);
     // Fail the operation (and return false / nullopt) when the spec is invalid or the store
     // cannot be read.
@@ -106,6 +114,7 @@ private:
     Task<Status> remove_object(ObjectKey key, Ctx ctx);
     // The VNF's id and whether it existed already (found by name).
     Task<Result<std::pair<std::string, bool>>> create_or_adopt_vnf(VnfRequest request, Ctx ctx);
+    Task<Result<std::optional<VnfInstance>>> find_vnf(std::string name, Ctx ctx);
     Task<Result<std::optional<VnfInstance>>> get_vnf(std::string id, Ctx ctx);
     // The LCM operation id, or "" when there is nothing to do.
     Task<Result<std::string>> start_instantiate(std::string id, VnfRequest request, Ctx ctx);
@@ -129,7 +138,23 @@ private:
     Task<Status> inject_proxy(InjectionRequest request, Ctx ctx, bool once = false);
     Task<Status> remove_proxy(VmInstance vm, Ctx ctx);
 
+    // ---- the journal (journal.cpp)
+    // Writes the journal of this operation into the record before its first step.
+    Status open_journal();
+    // The journal goes in the same write as the operation's last change to the record.
+    void close_journal();
+    // Looks up by name the VNFs whose creation was asked for but whose id was never recorded,
+    // and records those that exist (a crash or a lost answer right after the create).
+    Task<Status> adopt_created_vnfs(Ctx ctx);
+    // Ends the operation without undoing anything when the orchestrator is suspending: its
+    // journal stays in the store for the next start. False when not suspending.
+    bool suspend_if_asked();
+    // plan(applied, desired), except that objects this process has not written itself since a
+    // resume are not trusted to be as recorded: each is written again (apply is idempotent).
+    Plan plan_objects(const ObjectSet& applied, const ObjectSet& desired) const;
+
     // ---- record, status and events (run.cpp)
+    // Saves the record (with the journal, when one is open).
     Status save();
     void set_state(OperationState state, std::string message = {});
     void enter(OperationState state, Mode mode);
@@ -167,6 +192,7 @@ private:
     Core& core_;
     std::shared_ptr<Operation::Shared> op_;
     Request request_;
+    bool resume_ = false;
     std::string tag_;  // "[op-000001 bookinfo]" for log lines
 
     ServiceRecord record_;
@@ -185,6 +211,11 @@ private:
     std::map<WorkloadId, WorkloadState> workload_states_;  // as this operation set them
     bool teardown_failed_ = false;  // a teardown step failed: the namespace stays
     std::optional<std::string> root_cert_;
+
+    // Journaled (OperationJournal), besides touched_ and lcm_in_flight_.
+    std::set<std::string> creating_;   // VNF names asked to be created, id not recorded yet
+    std::set<std::string> injecting_;  // VM server ids whose proxy is going on
+    std::set<ObjectKey> unverified_;   // resumed: recorded objects not written since
 };
 
 }  // namespace meshorch::engine

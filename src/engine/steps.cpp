@@ -282,6 +282,21 @@ Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(VnfRequest r
     co_return r;
 }
 
+Task<Result<std::optional<VnfInstance>>> Run::find_vnf(std::string name, Ctx ctx) {
+    auto vnfm = core_.vnfm;
+    Core* core = &core_;
+    auto r_task = retry<std::optional<VnfInstance>>(
+        "find VNF " + name, ctx, [core, vnfm, name](CallContext call) {
+            return call_port<std::optional<VnfInstance>>(
+                core->registry, core->vnfm_slots, std::move(call),
+                [vnfm, name](const CallContext& c, Callback<std::optional<VnfInstance>> cb) {
+                    vnfm->find_vnf(name, c, std::move(cb));
+                });
+        });
+    auto r = co_await std::move(r_task);
+    co_return r;
+}
+
 Task<Result<std::optional<VnfInstance>>> Run::get_vnf(std::string id, Ctx ctx) {
     auto vnfm = core_.vnfm;
     Core* core = &core_;

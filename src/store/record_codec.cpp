@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <utility>
 
 namespace meshorch::store_detail {
@@ -130,6 +131,88 @@ Observed decode_observed(const json::value& v, const std::string& path) {
     return observed;
 }
 
+// Enums are stored by name, so that the file says what it means and a reordering of the
+// enumerators cannot change a stored record's meaning.
+template <class Enum>
+Enum enum_field(const json::object& o, std::string_view key, const std::string& path, Enum first,
+                Enum last) {
+    const std::string name = string_field(o, key, path);
+    for (int i = static_cast<int>(first); i <= static_cast<int>(last); ++i) {
+        if (name == to_string(static_cast<Enum>(i))) return static_cast<Enum>(i);
+    }
+    fail(at(path, key), "unknown value \"" + name + "\"");
+}
+
+std::set<std::string> decode_names(const json::value& v, const std::string& path) {
+    std::set<std::string> out;
+    const json::array& items = as_array(v, path);
+    for (std::size_t i = 0; i < items.size(); ++i) out.insert(as_string(items[i], at(path, i)));
+    return out;
+}
+
+OperationJournal decode_journal(const json::value& v, const std::string& path) {
+    const json::object& o = as_object(v, path);
+    OperationJournal j;
+    j.id = string_field(o, "id", path);
+    j.kind = enum_field(o, "kind", path, OperationKind::deploy, OperationKind::heal);
+    j.state = enum_field(o, "state", path, OperationState::pending, OperationState::failed);
+    const json::value& started = field(o, "started", path);
+    if (!started.is_int64()) fail(at(path, "started"), "not an integer (ns since the epoch)");
+    j.started = from_nanoseconds(started.get_int64());
+    if (const json::value& target = field(o, "target", path); !target.is_null()) {
+        j.target = decode_spec(target, at(path, "target"));
+    }
+    const std::string w_path = at(path, "workload");
+    const json::object& w = as_object(field(o, "workload", path), w_path);
+    j.workload.microservice = string_field(w, "microservice", w_path);
+    j.workload.version = string_field(w, "version", w_path);
+    const json::value& instance = field(w, "instance", w_path);
+    if (!instance.is_int64()) fail(at(w_path, "instance"), "not an integer");
+    j.workload.instance = static_cast<int>(instance.get_int64());
+    const json::value& rolling_back = field(o, "rolling_back", path);
+    if (!rolling_back.is_bool()) fail(at(path, "rolling_back"), "not a boolean");
+    j.rolling_back = rolling_back.get_bool();
+    j.error_code = enum_field(o, "error_code", path, Errc::invalid_spec, Errc::io);
+    j.error_message = string_field(o, "error_message", path);
+    j.touched_vnfs = decode_names(field(o, "touched_vnfs", path), at(path, "touched_vnfs"));
+    j.creating_vnfs = decode_names(field(o, "creating_vnfs", path), at(path, "creating_vnfs"));
+    const std::string lcm_path = at(path, "lcm_operations");
+    for (const auto& [name, id] : as_object(field(o, "lcm_operations", path), lcm_path)) {
+        j.lcm_operations.emplace(name, as_string(id, at(lcm_path, name)));
+    }
+    j.injecting = decode_names(field(o, "injecting", path), at(path, "injecting"));
+    return j;
+}
+
+json::array encode_names(const std::set<std::string>& names) {
+    json::array out;
+    out.reserve(names.size());
+    for (const auto& n : names) out.emplace_back(n);
+    return out;
+}
+
+json::value encode_journal(const OperationJournal& j) {
+    json::object lcm;
+    for (const auto& [name, id] : j.lcm_operations) lcm[name] = id;
+    return json::object{
+        {"id", j.id},
+        {"kind", to_string(j.kind)},
+        {"state", to_string(j.state)},
+        {"started", to_nanoseconds(j.started)},
+        {"target", j.target ? spec_to_json(*j.target) : json::value()},
+        {"workload", json::object{{"microservice", j.workload.microservice},
+                                  {"version", j.workload.version},
+                                  {"instance", j.workload.instance}}},
+        {"rolling_back", j.rolling_back},
+        {"error_code", to_string(j.error_code)},
+        {"error_message", j.error_message},
+        {"touched_vnfs", encode_names(j.touched_vnfs)},
+        {"creating_vnfs", encode_names(j.creating_vnfs)},
+        {"lcm_operations", std::move(lcm)},
+        {"injecting", encode_names(j.injecting)},
+    };
+}
+
 ServiceRecord decode(const json::value& document) {
     const json::object& root = as_object(document, "the record");
     ServiceRecord record;
@@ -154,6 +237,10 @@ ServiceRecord decode(const json::value& document) {
     for (const auto& [server, ns] : as_object(field(root, expiry_path, ""), expiry_path)) {
         if (!ns.is_int64()) fail(at(expiry_path, server), "not an integer (ns since the epoch)");
         record.token_expiry.emplace(server, from_nanoseconds(ns.get_int64()));
+    }
+    // Records written before operations were journaled have no "operation" field.
+    if (const json::value* op = root.if_contains("operation"); op && !op->is_null()) {
+        record.operation = decode_journal(*op, "operation");
     }
     return record;
 }
@@ -188,6 +275,7 @@ json::value encode_record(const ServiceRecord& record) {
         {"observed", std::move(observed)},
         {"namespace_created", record.namespace_created},
         {"token_expiry", std::move(expiry)},
+        {"operation", record.operation ? encode_journal(*record.operation) : json::value()},
     };
 }
 

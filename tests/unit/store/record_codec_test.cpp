@@ -37,6 +37,83 @@ TEST(RecordCodec, ARenderedBookinfoRecordRoundTripsExactly) {
     EXPECT_EQ(encode_record_text(*back), encode_record_text(r));
 }
 
+Result<ServiceRecord> decode_damaged(const ServiceRecord& r,
+                                     const std::function<void(boost::json::object&)>& damage) {
+    boost::json::value doc = encode_record(r);
+    damage(doc.as_object());
+    return decode_record(doc);
+}
+
+OperationJournal sample_journal(const ServiceSpec& target) {
+    OperationJournal j;
+    j.id = "op-000042-beef";
+    j.kind = OperationKind::reconfigure;
+    j.state = OperationState::injecting;
+    j.started = std::chrono::system_clock::time_point(1'717'171'717'000'000'001ns);
+    j.target = target;
+    j.workload = {"reviews", "v1", 1};
+    j.rolling_back = true;
+    j.error_code = Errc::backend;
+    j.error_message = "inject \"10.0.0.7\" rejected";
+    j.touched_vnfs = {"bookinfo-reviews-v1", "bookinfo-reviews-v3"};
+    j.creating_vnfs = {"bookinfo-reviews-v3"};
+    j.lcm_operations = {{"bookinfo-reviews-v1", "op-occ-17"}};
+    j.injecting = {"server-reviews-v1-1"};
+    return j;
+}
+
+TEST(RecordCodec, TheJournalOfAnOperationInFlightRoundTrips) {
+    ServiceRecord r = rich_record();
+    r.operation = sample_journal(*r.applied_spec);
+    auto back = decode_record_text(encode_record_text(r));
+    ASSERT_TRUE(back.ok()) << back.error().describe();
+    expect_same_record(r, *back);
+    ASSERT_TRUE(back->operation);
+    const OperationJournal& j = *back->operation;
+    const OperationJournal& want = *r.operation;
+    EXPECT_EQ(j.id, want.id);
+    EXPECT_EQ(j.kind, want.kind);
+    EXPECT_EQ(j.state, want.state);
+    EXPECT_EQ(j.started, want.started);
+    EXPECT_EQ(j.target, want.target);
+    EXPECT_EQ(j.workload, want.workload);
+    EXPECT_EQ(j.rolling_back, want.rolling_back);
+    EXPECT_EQ(j.error_code, want.error_code);
+    EXPECT_EQ(j.error_message, want.error_message);
+    EXPECT_EQ(j.touched_vnfs, want.touched_vnfs);
+    EXPECT_EQ(j.creating_vnfs, want.creating_vnfs);
+    EXPECT_EQ(j.lcm_operations, want.lcm_operations);
+    EXPECT_EQ(j.injecting, want.injecting);
+    EXPECT_EQ(encode_record_text(*back), encode_record_text(r));
+}
+
+TEST(RecordCodec, ARecordWithoutAJournalFieldReadsAsNoOperation) {
+    const ServiceRecord r = rich_record();
+    auto back = decode_damaged(r, [](auto& d) { d.erase("operation"); });
+    ASSERT_TRUE(back.ok()) << back.error().describe();
+    EXPECT_FALSE(back->operation);
+}
+
+TEST(RecordCodec, AWrongJournalFieldIsAnIoErrorThatNamesIt) {
+    ServiceRecord r = rich_record();
+    r.operation = sample_journal(*r.applied_spec);
+    const std::vector<std::pair<std::function<void(boost::json::object&)>, std::string>> cases = {
+        {[](auto& d) { d["operation"].as_object()["kind"] = "upgrade"; },
+         "operation.kind: unknown value \"upgrade\""},
+        {[](auto& d) { d["operation"].as_object()["state"] = 3; }, "operation.state: not a string"},
+        {[](auto& d) { d["operation"].as_object()["injecting"].as_array().push_back(1); },
+         "operation.injecting[1]: not a string"},
+        {[](auto& d) { d["operation"].as_object().erase("rolling_back"); },
+         "operation.rolling_back: missing"},
+    };
+    for (const auto& [damage, names] : cases) {
+        auto back = decode_damaged(r, damage);
+        ASSERT_FALSE(back.ok()) << names;
+        EXPECT_EQ(back.error().code, Errc::io);
+        EXPECT_NE(back.error().message.find(names), std::string::npos) << back.error().message;
+    }
+}
+
 TEST(RecordCodec, TokenExpiriesKeepEveryNanosecond) {
     ServiceRecord r;
     r.name = "clock";
@@ -73,12 +150,6 @@ TEST(RecordCodec, ObjectKeysAreKeptAsStored) {
 }
 
 // Decodes `r` encoded, after `damage` changed the document.
-Result<ServiceRecord> decode_damaged(const ServiceRecord& r,
-                                     const std::function<void(boost::json::object&)>& damage) {
-    boost::json::value doc = encode_record(r);
-    damage(doc.as_object());
-    return decode_record(doc);
-}
 
 TEST(RecordCodec, AWrongFieldIsAnIoErrorThatNamesIt) {
     const ServiceRecord r = rich_record();
