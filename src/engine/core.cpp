@@ -1,5 +1,6 @@
 #include "engine/core.hpp"
 
+#include "engine/drift_check.hpp"
 #include "engine/run.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -136,6 +137,8 @@ Core::Core(Backends backends, OrchestratorOptions opts)
             entry.status.message.clear();
             operations_[op->id] = op;
             to_resume_.emplace_back(op, std::move(request));
+        } else if ((*record)->applied_spec) {
+            to_check_.push_back(std::move(**record));
         }
         services_.emplace(name, std::move(entry));
     }
@@ -165,6 +168,10 @@ Core::Core(Backends backends, OrchestratorOptions opts)
                    asio::make_strand(*io_));
     }
     to_resume_.clear();
+    for (auto& record : to_check_) {
+        start_drift_check(*this, std::move(record), asio::make_strand(*io_));
+    }
+    to_check_.clear();
 }
 
 Core::~Core() {
@@ -439,6 +446,20 @@ void Core::update_service(const std::string& service,
                           const std::function<void(ServiceEntry&)>& fn) {
     std::lock_guard lock(mutex_);
     fn(services_[service]);
+}
+
+void Core::note_drift(const std::string& service, std::set<ObjectKey> keys) {
+    std::lock_guard lock(mutex_);
+    drifted_[service].merge(keys);
+}
+
+std::set<ObjectKey> Core::take_drift(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    auto it = drifted_.find(service);
+    if (it == drifted_.end()) return {};
+    std::set<ObjectKey> keys = std::move(it->second);
+    drifted_.erase(it);
+    return keys;
 }
 
 std::vector<std::string> Core::idle_services() const {

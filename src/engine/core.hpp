@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +99,11 @@ public:
     // Runs `fn` on the service's entry under the lock.
     void update_service(const std::string& service, const std::function<void(ServiceEntry&)>& fn);
 
+    // ---- drift (drift_check.cpp): objects found changed or missing at start are written again
+    // by the service's next operation
+    void note_drift(const std::string& service, std::set<ObjectKey> keys);
+    std::set<ObjectKey> take_drift(const std::string& service);
+
     // ---- used by background work (the token keeper)
     // Services that exist and have no running operation.
     std::vector<std::string> idle_services() const;
@@ -132,6 +138,7 @@ private:
     mutable std::mutex mutex_;
     bool stopping_ = false;
     std::map<std::string, ServiceEntry> services_;
+    std::map<std::string, std::set<ObjectKey>> drifted_;
     std::map<std::string, std::shared_ptr<Operation::Shared>> operations_;  // running + recent
     std::deque<std::string> finished_;  // ids of finished operations, oldest first
     std::uint64_t op_counter_ = 0;
@@ -147,6 +154,7 @@ private:
     std::atomic<bool> suspending_{false};
     // Journaled operations found in the store at start, resumed once the threads run.
     std::vector<std::pair<std::shared_ptr<Operation::Shared>, Request>> to_resume_;
+    std::vector<ServiceRecord> to_check_;  // Ready services found at start: drift is looked for
 
     TokenKeeper token_keeper_{*this};
 };

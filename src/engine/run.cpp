@@ -29,6 +29,7 @@ Task<void> Run::main() {
     deadline_ = Clock::now() + core_.options.operation_deadline;
     core_.log->info("{} {} started", tag_, to_string(request_.kind));
     set_state(OperationState::pending);
+    unverified_ = core_.take_drift(request_.service);
     bool crashed = false;
     std::string what;
     try {

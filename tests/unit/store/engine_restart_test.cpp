@@ -3,6 +3,8 @@
 #include "unit/engine/engine_support.hpp"
 #include "unit/store/store_support.hpp"
 
+#include <future>
+
 namespace meshorch::store_test {
 namespace {
 
@@ -72,6 +74,78 @@ TEST(SqliteStoreEngine, AServiceSurvivesARestartOfTheOrchestrator) {
     auto names = (*store)->list();
     ASSERT_TRUE(names.ok());
     EXPECT_TRUE(names->empty());
+}
+
+// Calls a cluster port synchronously.
+template <class T, class Start>
+Result<T> call(Start start) {
+    std::promise<Result<T>> done;
+    auto result = done.get_future();
+    start(CallContext{}, [&](Result<T> r) { done.set_value(std::move(r)); });
+    return result.get();
+}
+
+TEST(SqliteStoreEngine, DriftFoundAtStartIsReportedAndAReconfigureRepairsIt) {
+    spdlog::set_level(spdlog::level::off);
+    ScratchDir dir;
+    const std::string path = dir.file("state.db");
+    auto world = sim::World::create(engine_test::fast_sim());
+    auto backends_on = [&](std::shared_ptr<StateStore> store) {
+        Backends b = world->backends();
+        b.store = std::move(store);
+        return b;
+    };
+    const ServiceSpec spec = engine_test::hybrid_spec();
+    auto store = SqliteStateStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    {
+        Orchestrator first(backends_on(*store), engine_test::fast_options());
+        auto op = first.deploy(spec);
+        ASSERT_TRUE(op.ok() && op->wait_for(60s));
+        ASSERT_EQ(op->state(), OperationState::succeeded) << describe(op->result());
+    }
+    // Behind meshorch's back: the AuthorizationPolicy goes, the VirtualService changes.
+    auto cluster = world->cluster();
+    const ObjectSet applied = world->snapshot().objects;
+    const Object* vs = nullptr;
+    const Object* policy = nullptr;
+    for (const auto& [key, o] : applied) {
+        if (key.kind == "VirtualService" && key.name == "cart") vs = &o;
+        if (key.kind == "AuthorizationPolicy" && key.name == "cart") policy = &o;
+    }
+    ASSERT_TRUE(vs && policy);
+    Object edited = *vs;
+    edited.manifest["spec"].as_object()["hosts"] = boost::json::array{"elsewhere"};
+    ASSERT_TRUE((call<Object>([&](const CallContext& c, Callback<Object> cb) {
+                    cluster->apply(edited, c, std::move(cb));
+                })).ok());
+    ASSERT_TRUE((call<Ok>([&](const CallContext& c, Callback<Ok> cb) {
+                    cluster->remove(policy->key, c, std::move(cb));
+                })).ok());
+
+    Orchestrator second(backends_on(*store), engine_test::fast_options());
+    std::string message;
+    for (int i = 0; i < 500 && message.empty(); ++i) {
+        std::this_thread::sleep_for(10ms);
+        message = second.status("shop")->message;
+    }
+    EXPECT_NE(message.find("drift found after a restart (2)"), std::string::npos) << message;
+    EXPECT_NE(message.find("is missing"), std::string::npos) << message;
+    EXPECT_EQ(second.status("shop")->phase, ServicePhase::ready);
+
+    // The same spec again writes both back.
+    auto again = second.reconfigure(spec);
+    ASSERT_TRUE(again.ok() && again->wait_for(60s));
+    EXPECT_EQ(again->state(), OperationState::succeeded) << describe(again->result());
+    const ObjectSet repaired = world->snapshot().objects;
+    ASSERT_EQ(repaired.size(), applied.size());
+    for (const auto& [key, o] : applied) {
+        const Object* now = repaired.find(key);
+        ASSERT_TRUE(now) << key.to_string() << " was not written again";
+        const boost::json::value* want = o.manifest.if_contains("spec");
+        const boost::json::value* have = now->manifest.if_contains("spec");
+        EXPECT_TRUE(want ? have && *have == *want : !have) << key.to_string();
+    }
 }
 
 }  // namespace
