@@ -443,6 +443,14 @@ Task<void> Run::heal_flow() {
 
 Task<void> Run::rollback(Error original) {
     if (suspend_if_asked()) co_return;
+    if (store_refused_) {
+        Error e = *store_refused_;
+        e.message +=
+            "; stopped without undoing anything (the last journal in the store lets an "
+            "orchestrator started on it finish the operation)";
+        fail(std::move(e));
+        co_return;
+    }
     original = cancelled_or(std::move(original));
     core_.log->warn("{} failed: {}; rolling back", tag_, original.describe());
     step("failed: " + original.message + "; rolling back");
@@ -526,6 +534,7 @@ Status Run::save() {
     if (!s.ok()) {
         Error e = s.error();
         e.message = "the state store refused the record of \"" + record_.name + "\": " + e.message;
+        if (!store_refused_) store_refused_ = e;
         return e;
     }
     return Ok{};
@@ -635,7 +644,9 @@ void Run::succeed() {
 
 void Run::fail(Error error) {
     if (suspend_if_asked()) return;
-    if (record_.operation) {  // the operation is over: what remains is in the record
+    // The operation is over: what remains is in the record. After a refused write the journal
+    // stays as it was last written, for a later start to finish the operation.
+    if (record_.operation && !store_refused_) {
         close_journal();
         if (Status s = save(); !s.ok()) core_.log->error("{} {}", tag_, s.error().message);
     }

@@ -210,6 +210,9 @@ private:
     std::set<std::string> dropped_servers_;                // VMs leaving (scale in, vanished)
     std::map<WorkloadId, WorkloadState> workload_states_;  // as this operation set them
     bool teardown_failed_ = false;  // a teardown step failed: the namespace stays
+    // The store refused a write (full disk, or a deposed leader fenced off): the operation
+    // stops where it is, since undoing without a journal would be work no record knows of.
+    std::optional<Error> store_refused_;
     std::optional<std::string> root_cert_;
 
     // Journaled (OperationJournal), besides touched_ and lcm_in_flight_.

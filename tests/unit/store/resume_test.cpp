@@ -316,6 +316,62 @@ TEST_P(ResumeAfterCrash, EveryWriteIsACrashPointTheOperationSurvives) {
     EXPECT_GT(crash_points, 5);
 }
 
+// A store that refuses every write after the nth, as etcd refuses a deposed leader's.
+class FencedStore final : public StateStore {
+public:
+    FencedStore(std::shared_ptr<StateStore> inner, int writes)
+        : inner_(std::move(inner)), left_(writes) {}
+    Result<std::optional<ServiceRecord>> load(const std::string& s) override {
+        return inner_->load(s);
+    }
+    Status save(const ServiceRecord& r) override { return admit() ? inner_->save(r) : refused(); }
+    Status erase(const std::string& s) override { return admit() ? inner_->erase(s) : refused(); }
+    Result<std::vector<std::string>> list() override { return inner_->list(); }
+
+private:
+    bool admit() { return left_.fetch_sub(1) > 0; }
+    static Status refused() { return make_error(Errc::conflict, "not the leader any more"); }
+    std::shared_ptr<StateStore> inner_;
+    std::atomic<int> left_;
+};
+
+TEST(ResumeAfterFencing, ARefusedWriteStopsTheOperationWithoutUndoingAndTheNextLeaderFinishes) {
+    spdlog::set_level(spdlog::level::off);
+    auto disk = std::make_shared<MemoryStateStore>();
+    auto world = sim::World::create(engine_test::fast_sim());
+    auto on = [&](std::shared_ptr<StateStore> store) {
+        Backends b = world->backends();
+        b.store = std::move(store);
+        return b;
+    };
+    std::string op_id;
+    sim::Snapshot when_refused;
+    {
+        Orchestrator deposed(on(std::make_shared<FencedStore>(disk, 8)),
+                             engine_test::fast_options());
+        Operation op = wait_done(deposed.deploy(engine_test::hybrid_spec("shop")));
+        op_id = op.id();
+        EXPECT_EQ(op.state(), OperationState::failed);
+        EXPECT_NE(op.result().error().message.find("stopped without undoing"), std::string::npos)
+            << describe(op.result());
+        when_refused = world->snapshot();
+        EXPECT_FALSE(when_refused.empty()) << "it had made things before the refusal";
+    }
+    EXPECT_FALSE(world->snapshot().empty()) << "nothing was undone";
+    auto record = disk->load("shop");
+    ASSERT_TRUE(record.ok() && *record && (*record)->operation);
+    EXPECT_EQ((*record)->operation->id, op_id);
+
+    Orchestrator leader(on(disk), engine_test::fast_options());
+    auto resumed = leader.operation(op_id);
+    ASSERT_TRUE(resumed);
+    ASSERT_TRUE(resumed->wait_for(60s));
+    EXPECT_EQ(resumed->state(), OperationState::succeeded) << describe(resumed->result());
+    Operation gone = wait_done(leader.terminate("shop"));
+    EXPECT_EQ(gone.state(), OperationState::succeeded) << describe(gone.result());
+    EXPECT_TRUE(world->snapshot().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Phases, ResumeAfterCrash,
                          ::testing::Values(Phase::deploy, Phase::reconfigure, Phase::terminate,
                                            Phase::failed_deploy),
