@@ -17,28 +17,28 @@ namespace {
 // A readiness probe in the shape both Kubernetes (Probe) and Istio (WorkloadGroup ReadinessProbe)
 // use: one handler, then the timings in whole seconds.
 boost::json::object probe(const Microservice& ms, const HealthCheck& hc) {
-    boost::json::object p;
+    boost::json::object p(6);
     if (const auto* http = std::get_if<HttpGetCheck>(&hc.probe)) {
-        boost::json::object get;
-        get["path"] = http->path.empty() ? std::string("/") : http->path;
-        get["port"] = probe_port(ms, http->port);
-        p["httpGet"] = std::move(get);
+        boost::json::object get(2);
+        get.emplace("path", http->path.empty() ? std::string("/") : http->path);
+        get.emplace("port", probe_port(ms, http->port));
+        p.emplace("httpGet", std::move(get));
     } else if (const auto* tcp = std::get_if<TcpCheck>(&hc.probe)) {
-        boost::json::object sock;
-        sock["port"] = probe_port(ms, tcp->port);
-        p["tcpSocket"] = std::move(sock);
+        p.emplace("tcpSocket", boost::json::object{{"port", probe_port(ms, tcp->port)}});
     } else {
+        const auto& args = std::get<ExecCheck>(hc.probe).command;
         boost::json::array command;
-        for (const auto& arg : std::get<ExecCheck>(hc.probe).command) command.emplace_back(arg);
-        boost::json::object exec;
-        exec["command"] = std::move(command);
-        p["exec"] = std::move(exec);
+        command.reserve(args.size());
+        for (const auto& arg : args) command.emplace_back(arg);
+        boost::json::object exec(1);
+        exec.emplace("command", std::move(command));
+        p.emplace("exec", std::move(exec));
     }
-    p["initialDelaySeconds"] = whole_seconds(hc.initial_delay, 0);
-    p["periodSeconds"] = whole_seconds(hc.period, 1);
-    p["timeoutSeconds"] = whole_seconds(hc.timeout, 1);
-    p["successThreshold"] = std::max(hc.success_threshold, 1);
-    p["failureThreshold"] = std::max(hc.failure_threshold, 1);
+    p.emplace("initialDelaySeconds", whole_seconds(hc.initial_delay, 0));
+    p.emplace("periodSeconds", whole_seconds(hc.period, 1));
+    p.emplace("timeoutSeconds", whole_seconds(hc.timeout, 1));
+    p.emplace("successThreshold", std::max(hc.success_threshold, 1));
+    p.emplace("failureThreshold", std::max(hc.failure_threshold, 1));
     return p;
 }
 
@@ -60,9 +60,9 @@ bool is_iana_service_name(const std::string& s) {
 }
 
 boost::json::object resource_list(const ResourceList& r) {
-    boost::json::object out;
-    if (!r.cpu.empty()) out["cpu"] = r.cpu;
-    if (!r.memory.empty()) out["memory"] = r.memory;
+    boost::json::object out(2);
+    if (!r.cpu.empty()) out.emplace("cpu", r.cpu);
+    if (!r.memory.empty()) out.emplace("memory", r.memory);
     return out;
 }
 
@@ -75,54 +75,54 @@ Object render_namespace(const ServiceSpec& spec) {
     } else {
         extra["istio.io/rev"] = spec.mesh.revision;
     }
-    boost::json::object m;
-    m["apiVersion"] = api_core;
-    m["kind"] = "Namespace";
-    m["metadata"] = make_metadata(spec, namespace_of(spec), false, extra);
+    boost::json::object m(3);
+    m.emplace("apiVersion", api_core);
+    m.emplace("kind", "Namespace");
+    m.emplace("metadata", make_metadata(spec, namespace_of(spec), false, extra));
     return make_object(std::move(m));
 }
 
 Object render_service_account(const ServiceSpec& spec, const Microservice& ms) {
-    boost::json::object annotations;
-    annotations["meshorch.io/spiffe-id"] = "spiffe://" + spiffe_principal(spec, ms.name);
-    boost::json::object m;
-    m["apiVersion"] = api_core;
-    m["kind"] = "ServiceAccount";
-    m["metadata"] = make_metadata(spec, ms.name, true, {}, annotations);
+    const boost::json::object annotations{
+        {"meshorch.io/spiffe-id", "spiffe://" + spiffe_principal(spec, ms.name)}};
+    boost::json::object m(3);
+    m.emplace("apiVersion", api_core);
+    m.emplace("kind", "ServiceAccount");
+    m.emplace("metadata", make_metadata(spec, ms.name, true, {}, annotations));
     return make_object(std::move(m));
 }
 
 Object render_service(const ServiceSpec& spec, const Microservice& ms) {
     boost::json::array ports;
+    ports.reserve(ms.ports.size());
     for (const auto& port : ms.ports) {
-        boost::json::object p;
-        p["name"] = port.name;
-        p["port"] = std::int64_t{port.number};
-        p["targetPort"] = std::int64_t{port.number};
-        p["protocol"] = "TCP";
-        p["appProtocol"] = app_protocol(port.protocol);
-        ports.emplace_back(std::move(p));
+        ports.emplace_back(boost::json::object{{"name", port.name},
+                                               {"port", std::int64_t{port.number}},
+                                               {"targetPort", std::int64_t{port.number}},
+                                               {"protocol", "TCP"},
+                                               {"appProtocol", app_protocol(port.protocol)}});
     }
-    boost::json::object s;
-    s["selector"] = app_labels(ms.name);
-    s["ports"] = std::move(ports);
+    boost::json::object s(2);
+    s.emplace("selector", app_labels(ms.name));
+    s.emplace("ports", std::move(ports));
     return make_resource(api_core, "Service", make_metadata(spec, ms.name, true), std::move(s));
 }
 
 Object render_workload_group(const ServiceSpec& spec, const Microservice& ms, const Version& v) {
-    boost::json::object wg_metadata;
-    wg_metadata["labels"] = app_version_labels(ms.name, v.name);
+    boost::json::object wg_metadata(1);
+    wg_metadata.emplace("labels", app_version_labels(ms.name, v.name));
 
-    boost::json::object ports;
+    boost::json::object ports(ms.ports.size());
+    // operator[]: a repeated port name keeps its last number.
     for (const auto& port : ms.ports) ports[port.name] = std::int64_t{port.number};
-    boost::json::object tmpl;
-    tmpl["serviceAccount"] = ms.name;
-    if (!ports.empty()) tmpl["ports"] = std::move(ports);
+    boost::json::object tmpl(2);
+    tmpl.emplace("serviceAccount", ms.name);
+    if (!ports.empty()) tmpl.emplace("ports", std::move(ports));
 
-    boost::json::object s;
-    s["metadata"] = std::move(wg_metadata);
-    s["template"] = std::move(tmpl);
-    if (ms.health_check) s["probe"] = probe(ms, *ms.health_check);
+    boost::json::object s(3);
+    s.emplace("metadata", std::move(wg_metadata));
+    s.emplace("template", std::move(tmpl));
+    if (ms.health_check) s.emplace("probe", probe(ms, *ms.health_check));
     return make_resource(api_networking, "WorkloadGroup",
                          make_metadata(spec, workload_name(ms.name, v.name), true), std::move(s));
 }
@@ -131,10 +131,10 @@ std::optional<Object> render_workload_entry(const ServiceSpec& spec, const Micro
                                             const Version& v, std::size_t index,
                                             const std::string& address) {
     if (address.empty()) return std::nullopt;  // not known yet: nothing to route to
-    boost::json::object s;
-    s["address"] = address;
-    s["labels"] = app_version_labels(ms.name, v.name);
-    s["serviceAccount"] = ms.name;
+    boost::json::object s(3);
+    s.emplace("address", address);
+    s.emplace("labels", app_version_labels(ms.name, v.name));
+    s.emplace("serviceAccount", ms.name);
     return make_resource(
         api_networking, "WorkloadEntry",
         make_metadata(spec, workload_name(ms.name, v.name) + "-" + std::to_string(index), true),

@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace meshorch::render_detail {
 
@@ -20,6 +23,10 @@ inline constexpr const char* api_security = "security.istio.io/v1";
 
 // The Kubernetes namespace of the service (spec.namespace_, or the name when empty).
 std::string namespace_of(const ServiceSpec& spec);
+// What fqdn() puts after the microservice name: ".<namespace>.svc.cluster.local".
+std::string fqdn_suffix(const ServiceSpec& spec);
+// What spiffe_principal() puts before the microservice name: "<trust domain>/ns/<namespace>/sa/".
+std::string spiffe_principal_prefix(const ServiceSpec& spec);
 
 // metadata.labels: the ownership labels, then `extra`, then the spec's own labels. A key that is
 // already set is never overwritten, so ownership labels always keep meshorch's values.
@@ -51,6 +58,24 @@ const char* app_protocol(Protocol p) noexcept;
 // The port a health check probes: its own, or the microservice's first port when it says 0.
 std::int64_t probe_port(const Microservice& ms, std::uint16_t port) noexcept;
 
+// The links into and out of one microservice, each in spec order.
+struct MicroserviceLinks {
+    std::vector<const Link*> inbound;   // link.to is the microservice
+    std::vector<const Link*> outbound;  // link.from is the microservice
+};
+
+// The links of a spec by microservice name. Refers into the spec: it must outlive the index.
+class LinkIndex {
+public:
+    explicit LinkIndex(const ServiceSpec& spec);
+    // No links at all for a name that appears in none.
+    const MicroserviceLinks& of(const std::string& microservice) const;
+
+private:
+    std::unordered_map<std::string_view, MicroserviceLinks> by_name_;
+    MicroserviceLinks none_;
+};
+
 // ---- one function per object kind ----------------------------------------------------------
 Object render_namespace(const ServiceSpec& spec);
 Object render_service_account(const ServiceSpec& spec, const Microservice& ms);
@@ -61,11 +86,16 @@ std::optional<Object> render_workload_entry(const ServiceSpec& spec, const Micro
                                             const std::string& address);
 
 Object render_destination_rule(const ServiceSpec& spec, const Microservice& ms);
+// The mesh objects of M take the links into M (`inbound`) or out of M (`outbound`) from a
+// LinkIndex.
 // Only for a microservice with at least one inbound link.
-std::optional<Object> render_virtual_service(const ServiceSpec& spec, const Microservice& ms);
+std::optional<Object> render_virtual_service(const ServiceSpec& spec, const Microservice& ms,
+                                             const std::vector<const Link*>& inbound);
 Object render_peer_authentication(const ServiceSpec& spec);
 // None when default-deny is off and nothing links into the microservice.
-std::optional<Object> render_authorization_policy(const ServiceSpec& spec, const Microservice& ms);
-Object render_sidecar(const ServiceSpec& spec, const Microservice& ms);
+std::optional<Object> render_authorization_policy(const ServiceSpec& spec, const Microservice& ms,
+                                                  const std::vector<const Link*>& inbound);
+Object render_sidecar(const ServiceSpec& spec, const Microservice& ms,
+                      const std::vector<const Link*>& outbound);
 
 }  // namespace meshorch::render_detail

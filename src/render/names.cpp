@@ -11,7 +11,7 @@
 namespace meshorch {
 
 std::string fqdn(const ServiceSpec& spec, const std::string& microservice) {
-    return microservice + "." + render_detail::namespace_of(spec) + ".svc.cluster.local";
+    return microservice + render_detail::fqdn_suffix(spec);
 }
 
 std::string workload_name(const std::string& microservice, const std::string& version) {
@@ -19,15 +19,11 @@ std::string workload_name(const std::string& microservice, const std::string& ve
 }
 
 std::string spiffe_principal(const ServiceSpec& spec, const std::string& microservice) {
-    return spec.mesh.trust_domain + "/ns/" + render_detail::namespace_of(spec) + "/sa/" +
-           microservice;
+    return render_detail::spiffe_principal_prefix(spec) + microservice;
 }
 
 boost::json::object ownership_labels(const ServiceSpec& spec) {
-    boost::json::object labels;
-    labels[label_managed_by] = label_managed_by_value;
-    labels[label_service] = spec.name;
-    return labels;
+    return {{label_managed_by, label_managed_by_value}, {label_service, spec.name}};
 }
 
 namespace render_detail {
@@ -36,50 +32,54 @@ std::string namespace_of(const ServiceSpec& spec) {
     return spec.namespace_.empty() ? spec.name : spec.namespace_;
 }
 
+std::string fqdn_suffix(const ServiceSpec& spec) {
+    return "." + namespace_of(spec) + ".svc.cluster.local";
+}
+
+std::string spiffe_principal_prefix(const ServiceSpec& spec) {
+    return spec.mesh.trust_domain + "/ns/" + namespace_of(spec) + "/sa/";
+}
+
 boost::json::object object_labels(const ServiceSpec& spec, const boost::json::object& extra) {
-    boost::json::object labels = ownership_labels(spec);
-    for (const auto& [key, value] : extra) {
-        if (!labels.contains(key)) labels[key] = value;
-    }
-    for (const auto& [key, value] : spec.labels) {
-        if (!labels.contains(key)) labels[key] = value;
-    }
+    // Sized once: every object of a service carries these labels, so growing them step by step
+    // was a visible part of rendering.
+    boost::json::object labels(2 + extra.size() + spec.labels.size());
+    labels.emplace(label_managed_by, label_managed_by_value);
+    labels.emplace(label_service, spec.name);
+    // emplace keeps the value of a key that is already set.
+    for (const auto& [key, value] : extra) labels.emplace(key, value);
+    for (const auto& [key, value] : spec.labels) labels.emplace(key, value);
     return labels;
 }
 
 boost::json::object make_metadata(const ServiceSpec& spec, const std::string& name, bool namespaced,
                                   const boost::json::object& extra_labels,
                                   const boost::json::object& annotations) {
-    boost::json::object md;
-    md["name"] = name;
-    if (namespaced) md["namespace"] = namespace_of(spec);
-    md["labels"] = object_labels(spec, extra_labels);
-    if (!annotations.empty()) md["annotations"] = annotations;
+    boost::json::object md(4);
+    md.emplace("name", name);
+    if (namespaced) md.emplace("namespace", namespace_of(spec));
+    md.emplace("labels", object_labels(spec, extra_labels));
+    if (!annotations.empty()) md.emplace("annotations", annotations);
     return md;
 }
 
 Object make_resource(const char* api_version, const char* kind, boost::json::object metadata,
                      boost::json::object spec) {
-    boost::json::object m;
-    m["apiVersion"] = api_version;
-    m["kind"] = kind;
-    m["metadata"] = std::move(metadata);
-    m["spec"] = std::move(spec);
+    boost::json::object m(4);
+    m.emplace("apiVersion", api_version);
+    m.emplace("kind", kind);
+    m.emplace("metadata", std::move(metadata));
+    m.emplace("spec", std::move(spec));
     return make_object(std::move(m));
 }
 
 boost::json::object app_version_labels(const std::string& microservice,
                                        const std::string& version) {
-    boost::json::object labels;
-    labels["app"] = microservice;
-    labels["version"] = version;
-    return labels;
+    return {{"app", microservice}, {"version", version}};
 }
 
 boost::json::object app_labels(const std::string& microservice) {
-    boost::json::object labels;
-    labels["app"] = microservice;
-    return labels;
+    return {{"app", microservice}};
 }
 
 std::string duration_string(Duration d) {

@@ -7,8 +7,11 @@ namespace meshorch {
 
 using namespace render_detail;
 
-ObjectSet render_cluster_prerequisites(const ServiceSpec& spec) {
-    ObjectSet set;
+namespace {
+
+// Each part puts its objects straight into the set render() returns: merging separately built
+// sets would copy every key again.
+void put_cluster_prerequisites(const ServiceSpec& spec, ObjectSet& set) {
     set.put(render_namespace(spec));
     for (const auto& ms : spec.microservices) {
         set.put(render_service_account(spec, ms));
@@ -17,11 +20,9 @@ ObjectSet render_cluster_prerequisites(const ServiceSpec& spec) {
             if (v.substrate() == Substrate::vm) set.put(render_workload_group(spec, ms, v));
         }
     }
-    return set;
 }
 
-ObjectSet render_workload_entries(const ServiceSpec& spec, const Observed& observed) {
-    ObjectSet set;
+void put_workload_entries(const ServiceSpec& spec, const Observed& observed, ObjectSet& set) {
     for (const auto& [key, instances] : observed.vms) {
         const Microservice* ms = spec.find_microservice(key.first);
         if (ms == nullptr) continue;
@@ -33,25 +34,47 @@ ObjectSet render_workload_entries(const ServiceSpec& spec, const Observed& obser
             }
         }
     }
+}
+
+void put_mesh_config(const ServiceSpec& spec, ObjectSet& set) {
+    const LinkIndex links(spec);
+    set.put(render_peer_authentication(spec));
+    for (const auto& ms : spec.microservices) {
+        const auto& [inbound, outbound] = links.of(ms.name);
+        set.put(render_destination_rule(spec, ms));
+        if (auto vs = render_virtual_service(spec, ms, inbound)) set.put(std::move(*vs));
+        if (auto authz = render_authorization_policy(spec, ms, inbound)) {
+            set.put(std::move(*authz));
+        }
+        set.put(render_sidecar(spec, ms, outbound));
+    }
+}
+
+}  // namespace
+
+ObjectSet render_cluster_prerequisites(const ServiceSpec& spec) {
+    ObjectSet set;
+    put_cluster_prerequisites(spec, set);
+    return set;
+}
+
+ObjectSet render_workload_entries(const ServiceSpec& spec, const Observed& observed) {
+    ObjectSet set;
+    put_workload_entries(spec, observed, set);
     return set;
 }
 
 ObjectSet render_mesh_config(const ServiceSpec& spec) {
     ObjectSet set;
-    set.put(render_peer_authentication(spec));
-    for (const auto& ms : spec.microservices) {
-        set.put(render_destination_rule(spec, ms));
-        if (auto vs = render_virtual_service(spec, ms)) set.put(std::move(*vs));
-        if (auto authz = render_authorization_policy(spec, ms)) set.put(std::move(*authz));
-        set.put(render_sidecar(spec, ms));
-    }
+    put_mesh_config(spec, set);
     return set;
 }
 
 ObjectSet render(const ServiceSpec& spec, const Observed& observed) {
-    ObjectSet set = render_cluster_prerequisites(spec);
-    set.merge(render_workload_entries(spec, observed));
-    set.merge(render_mesh_config(spec));
+    ObjectSet set;
+    put_cluster_prerequisites(spec, set);
+    put_workload_entries(spec, observed, set);
+    put_mesh_config(spec, set);
     return set;
 }
 
