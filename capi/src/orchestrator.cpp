@@ -292,6 +292,15 @@ MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator** out, const
     });
 }
 
+MESHORCH_API void meshorch_orchestrator_suspend(meshorch_orchestrator* orch) {
+    if (orch == nullptr || !orch->engine) return;
+    try {
+        orch->engine->suspend();
+    } catch (...) {
+        // Stopping threads does not throw in practice; nothing sensible to report here.
+    }
+}
+
 MESHORCH_API void meshorch_orchestrator_destroy(meshorch_orchestrator* orch) {
     if (orch == nullptr) return;
     try {

@@ -651,6 +651,21 @@ TEST(CapiSim, WaitTimesOutThenCancelRollsBack) {
     EXPECT_TRUE(snapshot(orch.get()).at("empty").as_bool()) << "the rollback removed everything";
 }
 
+TEST(CapiSim, SuspendStopsWithoutUndoingAndRefusesNewOperations) {
+    auto orch = make_sim(/*latency_ms=*/20);
+    auto op = start_deploy(orch.get());
+    EXPECT_EQ(meshorch_operation_wait(op.get(), 100), MESHORCH_E_TIMEOUT);
+    meshorch_orchestrator_suspend(orch.get());
+    ASSERT_EQ(meshorch_operation_wait(op.get(), 0), MESHORCH_OK) << "suspend waits for the stop";
+    EXPECT_EQ(meshorch_operation_state(op.get()), MESHORCH_STATE_FAILED);
+    EXPECT_EQ(meshorch_operation_result(op.get()), MESHORCH_E_CANCELLED);
+    EXPECT_FALSE(snapshot(orch.get()).at("empty").as_bool()) << "nothing was undone";
+    meshorch_operation* again = nullptr;
+    EXPECT_EQ(meshorch_terminate(&again, orch.get(), "shop"), MESHORCH_E_CANCELLED);
+    meshorch_orchestrator_suspend(orch.get());  // idempotent
+    meshorch_orchestrator_suspend(nullptr);
+}
+
 TEST(CapiSim, BackendFailureRollsBackWithTheError) {
     auto orch = make_sim();
     ASSERT_EQ(meshorch_sim_script_fault(orch.get(), "vnf_instantiate", 1, "rejected", "cart", 1),

@@ -732,6 +732,17 @@ void bind_orchestrator(py::module_& m) {
             py::arg("service"), py::arg("workload"),
             "Re-creates or re-injects one workload (a VM whose proxy or VNFC failed).")
         .def(
+            "suspend",
+            [](const PyOrchestrator& o) {
+                o.call([](Orchestrator& e) {
+                    e.suspend();
+                    return 0;
+                });
+            },
+            "Stops without undoing: running operations stop at their next step and keep their "
+            "journal in the durable store; an orchestrator connected later to the same store "
+            "finishes them under the same ids. Only status queries work afterwards.")
+        .def(
             "status",
             [](const PyOrchestrator& o, const std::string& service) {
                 auto s = o.call([&](Orchestrator& e) { return e.status(service); });

@@ -43,6 +43,17 @@ def test_deploy_then_terminate_leaves_nothing(orch, shop):
     assert orch.status("shop").phase == meshorch.ServicePhase.terminated
 
 
+def test_suspend_stops_without_undoing(slow_orch, shop):
+    op = slow_orch.deploy(shop)
+    assert not op.wait(timeout=0.1)
+    slow_orch.suspend()
+    assert op.done and op.state == meshorch.OperationState.failed
+    assert "suspended" in str(op.exception())
+    assert not slow_orch.world.snapshot().empty  # nothing was undone
+    with pytest.raises(meshorch.CancelledError):
+        slow_orch.terminate("shop")
+
+
 def test_spec_may_be_text_or_dict(orch, shop):
     orch.deploy(SHOP).result(timeout=60)
     orch.terminate("shop").result(timeout=60)

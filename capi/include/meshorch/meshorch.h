@@ -293,6 +293,13 @@ MESHORCH_API int meshorch_orchestrator_create_sim(meshorch_orchestrator** out,
 MESHORCH_API int meshorch_orchestrator_create(meshorch_orchestrator** out, const char* config_json,
                                               const meshorch_orchestrator_options* opts);
 
+/* Stops without undoing: running operations stop at their next step and keep their journal
+ * in the durable state store ("store" in the configuration); an orchestrator created later on
+ * the same store finishes them under the same operation ids. Afterwards only status queries
+ * work; free it with meshorch_orchestrator_destroy(). For a graceful restart of a process.
+ * NULL is a no-op. Must not be called from an event callback. */
+MESHORCH_API void meshorch_orchestrator_suspend(meshorch_orchestrator* orch);
+
 /* Cancels running operations, waits for them to end (they roll back), then frees the
  * orchestrator. Event callbacks may still run during the call, never after it returns.
  * NULL is a no-op. Must not be called from an event callback. */
