@@ -2,39 +2,18 @@
 
 #include <meshorch/backends.hpp>
 
-#include <charconv>
+#include "backends_setup.hpp"
+
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 
 namespace meshorch::cli {
 
 namespace {
 
-template <class T>
-bool parse_number(const std::string& text, T& out) {
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, out);
-    return ec == std::errc() && ptr == end;
-}
-
 // An orchestrator on the real backends FILE describes; nullptr (reported) when it cannot be made.
 std::unique_ptr<Orchestrator> connect(const std::string& file) {
-    std::ifstream in(file);
-    if (!in) {
-        std::fprintf(stderr, "meshorch: %s: cannot read the backend configuration\n", file.c_str());
-        return nullptr;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string base_dir = std::filesystem::path(file).parent_path().string();
-    auto config = parse_backends_config(text.str(), base_dir);
-    if (!config) {
-        print_error(file, config.error());
-        return nullptr;
-    }
+    auto config = read_backends_config(file);
+    if (!config) return nullptr;
     OrchestratorOptions options;
     options.operation_deadline = std::chrono::minutes(30);
     config->apply_to(options);
@@ -50,13 +29,7 @@ std::unique_ptr<Orchestrator> connect(const std::string& file) {
 
 std::unique_ptr<Session> Session::create(const Command& command, const ParsedArgs& args) {
     if (args.has("backends")) {
-        for (const char* sim_only : {"latency-ms", "fault-rate", "seed"}) {
-            if (args.has(sim_only)) {
-                usage_error(command, std::string("--") + sim_only +
-                                         " is a simulation option; it does not go with --backends");
-                return nullptr;
-            }
-        }
+        if (!simulation_flags_absent(command, args)) return nullptr;
         auto self = std::make_unique<Session>();
         self->orchestrator_ = connect(args.get("backends"));
         if (!self->orchestrator_) return nullptr;
@@ -67,40 +40,12 @@ std::unique_ptr<Session> Session::create(const Command& command, const ParsedArg
         return self;
     }
 
-    long latency_ms = 20;
-    double fault_rate = 0.0;
-    std::uint64_t seed = 1;
-    if (args.has("latency-ms") &&
-        (!parse_number(args.get("latency-ms"), latency_ms) || latency_ms < 0)) {
-        usage_error(command, "--latency-ms needs a whole number of milliseconds >= 0");
-        return nullptr;
-    }
-    if (args.has("fault-rate") && (!parse_number(args.get("fault-rate"), fault_rate) ||
-                                   fault_rate < 0.0 || fault_rate > 1.0)) {
-        usage_error(command, "--fault-rate needs a probability between 0 and 1");
-        return nullptr;
-    }
-    if (args.has("seed") && !parse_number(args.get("seed"), seed)) {
-        usage_error(command, "--seed needs a whole number");
-        return nullptr;
-    }
-
+    auto simulation = simulation_from(command, args);
+    if (!simulation) return nullptr;
     auto self = std::make_unique<Session>();
-    sim::Options options;
-    options.seed = seed;
-    options.default_latency = {std::chrono::milliseconds(latency_ms),
-                               std::chrono::milliseconds(latency_ms / 2)};
-    options.lcm_duration = std::chrono::milliseconds(latency_ms * 15);
-    options.pod_start_time = std::chrono::milliseconds(latency_ms * 5);
-    options.fault_probability = fault_rate;
-    self->world_ = sim::World::create(options);
-
-    OrchestratorOptions orch;
-    orch.poll_interval = std::chrono::milliseconds(std::max<long>(latency_ms, 10));
-    orch.backoff.initial = std::chrono::milliseconds(std::max<long>(latency_ms, 10));
-    orch.backoff.max = std::chrono::milliseconds(std::max<long>(latency_ms * 20, 200));
-    orch.operation_deadline = std::chrono::minutes(5);
-    self->orchestrator_ = std::make_unique<Orchestrator>(self->world_->backends(), orch);
+    self->world_ = std::move(simulation->world);
+    self->orchestrator_ =
+        std::make_unique<Orchestrator>(self->world_->backends(), simulation->options);
 
     self->progress_ = std::make_shared<ProgressView>(stdout_is_terminal() && !args.has("plain"));
     self->subscription_ = self->orchestrator_->subscribe(

@@ -28,11 +28,19 @@
 //     sudo: auto | always | never
 //   istiod_address / istiod_ip / mesh_id / cluster_id / network: mesh settings for the VM
 //   bundles (istiod_ip: the east-west gateway address the VMs' hosts file maps istiod to)
+//   store:                                   # optional; where service records are kept
+//     type: memory | sqlite | etcd             # default memory
+//     path: /var/lib/meshorch/state.db         # sqlite: the file
+//     endpoints: [https://etcd-0:2379, ...]    # etcd: the members, tried in turn
+//     prefix: /meshorch/   lease_ttl: 10s   call_timeout: 5s   page_size: 500
+//     ca_file, client_certificate_file, client_key_file, insecure_skip_verify: false
+//     username, password                       # etcd authentication, optional
 //
 // Relative file names are taken relative to `base_dir` (the configuration file's directory).
 #pragma once
 
 #include <meshorch/error.hpp>
+#include <meshorch/etcd_store.hpp>
 #include <meshorch/kubernetes.hpp>
 #include <meshorch/openstack.hpp>
 #include <meshorch/orchestrator.hpp>
@@ -44,6 +52,14 @@
 
 namespace meshorch {
 
+// Where the orchestrator keeps its service records (Backends::store).
+struct StoreConfig {
+    enum class Type { memory, sqlite, etcd };
+    Type type = Type::memory;
+    std::string path;  // sqlite
+    EtcdOptions etcd;  // etcd
+};
+
 struct BackendsConfig {
     kubernetes::Config kubernetes;
     kubernetes::Options kubernetes_options;
@@ -51,6 +67,7 @@ struct BackendsConfig {
     injector::SshInjectorConfig injector;
     // Mesh settings the VM bundles need; unset ones keep the OrchestratorOptions defaults.
     std::optional<std::string> istiod_address, istiod_ip, mesh_id, cluster_id, network;
+    StoreConfig store;
 
     // Copies the mesh settings into orchestrator options.
     void apply_to(OrchestratorOptions& options) const;
@@ -62,7 +79,8 @@ struct BackendsConfig {
 Result<BackendsConfig> parse_backends_config(std::string_view text,
                                              const std::string& base_dir = "");
 
-// Connects the adapters (nothing is contacted yet: the first call authenticates).
+// Connects the adapters (nothing is contacted yet: the first call authenticates) and opens the
+// store (a SQLite file is opened at once; etcd is contacted on the first call).
 Result<Backends> make_backends(const BackendsConfig& config);
 
 }  // namespace meshorch

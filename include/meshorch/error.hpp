@@ -39,11 +39,11 @@ struct FieldError {
 
 struct Error {
     Errc code = Errc::internal;
-    std::string message;              // plain sentence, already says what and where
-    std::vector<FieldError> fields;   // validation errors, all of them
-    int line = 0;                     // parse errors: where the text went wrong
+    std::string message;             // plain sentence, already says what and where
+    std::vector<FieldError> fields;  // validation errors, all of them
+    int line = 0;                    // parse errors: where the text went wrong
     int column = 0;
-    int http_status = 0;              // backend errors: the status and an excerpt of the body
+    int http_status = 0;  // backend errors: the status and an excerpt of the body
     std::string body_excerpt;
 
     // True for errors the engine retries with backoff.
@@ -71,16 +71,31 @@ public:
     bool ok() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<0>(v_); }
-    const T& value() const& { assert(ok()); return std::get<0>(v_); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+    T& value() & {
+        assert(ok());
+        return std::get<0>(v_);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<0>(v_);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(v_));
+    }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
-    Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+    const Error& error() const& {
+        assert(!ok());
+        return std::get<1>(v_);
+    }
+    Error&& error() && {
+        assert(!ok());
+        return std::get<1>(std::move(v_));
+    }
 
 private:
     std::variant<T, Error> v_;

@@ -22,9 +22,9 @@ enum class MtlsMode { strict, permissive };
 
 struct MeshSettings {
     MtlsMode mtls = MtlsMode::strict;
-    bool default_deny = true;                  // a microservice admits only what links into it
+    bool default_deny = true;  // a microservice admits only what links into it
     std::string trust_domain = "cluster.local";
-    std::string revision;                      // Istio control-plane revision; empty = default
+    std::string revision;  // Istio control-plane revision; empty = default
     friend bool operator==(const MeshSettings&, const MeshSettings&) = default;
 };
 
@@ -33,7 +33,7 @@ struct MeshSettings {
 enum class Protocol { http, http2, grpc, tcp };
 
 struct Port {
-    std::string name;      // DNS-1123 label, unique within the microservice
+    std::string name;  // DNS-1123 label, unique within the microservice
     std::uint16_t number = 0;
     Protocol protocol = Protocol::http;
     friend bool operator==(const Port&, const Port&) = default;
@@ -119,7 +119,7 @@ struct ContainerWorkload {
 struct VnfPackageRef {
     std::string vnfd_id;
     std::string flavour_id;
-    std::string instantiation_level;  // optional
+    std::string instantiation_level;   // optional
     boost::json::object extra_params;  // passed through as additionalParams
     friend bool operator==(const VnfPackageRef&, const VnfPackageRef&) = default;
 };
@@ -174,8 +174,8 @@ struct WeightedVersion {
 };
 
 struct Route {
-    std::optional<RouteMatch> match;      // none: matches everything from the link's source
-    std::vector<WeightedVersion> split;   // empty: all versions, as the Service balances them
+    std::optional<RouteMatch> match;     // none: matches everything from the link's source
+    std::vector<WeightedVersion> split;  // empty: all versions, as the Service balances them
     friend bool operator==(const Route&, const Route&) = default;
 };
 
@@ -225,8 +225,8 @@ struct Link {
 // ---- the service ----------------------------------------------------------------------------
 
 struct ServiceSpec {
-    std::string name;       // DNS-1123 label
-    std::string namespace_; // Kubernetes namespace; defaults to the name
+    std::string name;                           // DNS-1123 label
+    std::string namespace_;                     // Kubernetes namespace; defaults to the name
     std::map<std::string, std::string> labels;  // metadata.labels, carried through
     MeshSettings mesh;
     std::vector<Microservice> microservices;
@@ -236,9 +236,9 @@ struct ServiceSpec {
     friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 
-const char* to_string(Protocol) noexcept;       // "HTTP", "HTTP2", "GRPC", "TCP"
-const char* to_string(MtlsMode) noexcept;       // "STRICT", "PERMISSIVE"
-const char* to_string(LoadBalancer) noexcept;   // "ROUND_ROBIN", ...
-const char* to_string(Substrate) noexcept;      // "vm", "container"
+const char* to_string(Protocol) noexcept;      // "HTTP", "HTTP2", "GRPC", "TCP"
+const char* to_string(MtlsMode) noexcept;      // "STRICT", "PERMISSIVE"
+const char* to_string(LoadBalancer) noexcept;  // "ROUND_ROBIN", ...
+const char* to_string(Substrate) noexcept;     // "vm", "container"
 
 }  // namespace meshorch

@@ -44,9 +44,11 @@ ObjectSet render_mesh_config(const ServiceSpec& spec);  // DR, VS, PA, AuthZ, Si
 Object render_deployment(const ServiceSpec& spec, const Microservice& ms, const Version& v);
 
 // Names shared by render and the engine.
-std::string fqdn(const ServiceSpec& spec, const std::string& microservice);  // m.ns.svc.cluster.local
+std::string fqdn(const ServiceSpec& spec,
+                 const std::string& microservice);  // m.ns.svc.cluster.local
 std::string workload_name(const std::string& microservice, const std::string& version);  // m-v
-std::string spiffe_principal(const ServiceSpec& spec, const std::string& microservice);  // td/ns/N/sa/M
+std::string spiffe_principal(const ServiceSpec& spec,
+                             const std::string& microservice);  // td/ns/N/sa/M
 // Labels every owned object carries.
 boost::json::object ownership_labels(const ServiceSpec& spec);
 

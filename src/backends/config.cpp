@@ -1,6 +1,8 @@
 #include <meshorch/backends.hpp>
 #include <meshorch/document.hpp>
 
+#include "spec/duration.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -330,6 +332,102 @@ void read_injector(Checker& c, const json::object& i, const std::string& base_di
     }
 }
 
+// A duration member ("10s", "500ms"), within [lo, hi], or `fallback`.
+std::chrono::milliseconds duration(Checker& c, const json::object& parent, const char* key,
+                                   std::chrono::milliseconds lo, std::chrono::milliseconds hi,
+                                   std::chrono::milliseconds fallback) {
+    const std::string path = Checker::join("store", key);
+    if (!parent.contains(key)) return fallback;
+    if (!c.string(parent, "store", key, false)) return fallback;
+    Duration d{0};
+    std::string why;
+    if (!spec_detail::parse_duration(std::string(parent.at(key).as_string()), d, why)) {
+        c.problem(path, "must be a duration such as \"10s\" or \"500ms\": " + why);
+        return fallback;
+    }
+    if (d < lo || d > hi) {
+        c.problem(path, "must be from " + spec_detail::format_duration(lo) + " to " +
+                            spec_detail::format_duration(hi));
+        return fallback;
+    }
+    return d;
+}
+
+void read_store(Checker& c, const json::object& s, const std::string& base_dir,
+                BackendsConfig& out) {
+    const std::string p = "store";
+    c.unknown_members(s, p,
+                      {"type", "path", "endpoints", "prefix", "lease_ttl", "call_timeout",
+                       "page_size", "ca_file", "client_certificate_file", "client_key_file",
+                       "insecure_skip_verify", "username", "password"});
+    auto& store = out.store;
+    if (!s.contains("type")) c.problem("store.type", "required: memory, sqlite or etcd");
+    const std::string type = c.choice(s, p, "type", {"memory", "sqlite", "etcd"}, "memory");
+    store.type = type == "sqlite" ? StoreConfig::Type::sqlite
+                 : type == "etcd" ? StoreConfig::Type::etcd
+                                  : StoreConfig::Type::memory;
+    auto only_for = [&](std::initializer_list<const char*> keys, const char* which) {
+        for (const char* k : keys) {
+            if (s.contains(k)) {
+                c.problem(Checker::join(p, k), std::string("only applies to type ") + which);
+            }
+        }
+    };
+    if (store.type != StoreConfig::Type::sqlite) only_for({"path"}, "sqlite");
+    if (store.type != StoreConfig::Type::etcd) {
+        only_for({"endpoints", "prefix", "lease_ttl", "call_timeout", "page_size", "ca_file",
+                  "client_certificate_file", "client_key_file", "insecure_skip_verify", "username",
+                  "password"},
+                 "etcd");
+    }
+    if (store.type == StoreConfig::Type::sqlite) {
+        store.path = resolve(base_dir, c.text(s, p, "path", true));
+        return;
+    }
+    if (store.type != StoreConfig::Type::etcd) return;
+    EtcdOptions& etcd = store.etcd;
+    const json::value* endpoints = s.if_contains("endpoints");
+    const json::array* list = endpoints != nullptr ? endpoints->if_array() : nullptr;
+    if (list == nullptr || list->empty()) {
+        c.problem("store.endpoints", "required: a non-empty list of http(s):// URLs");
+    } else {
+        for (std::size_t n = 0; n < list->size(); ++n) {
+            const json::value& e = (*list)[n];
+            const std::string path = "store.endpoints[" + std::to_string(n) + "]";
+            const std::string url = e.is_string() ? std::string(e.as_string()) : std::string();
+            if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+                c.problem(path, "must be an http:// or https:// URL");
+                continue;
+            }
+            etcd.endpoints.push_back(url);
+        }
+    }
+    etcd.prefix = c.text(s, p, "prefix", false, etcd.prefix);
+    etcd.lease_ttl =
+        duration(c, s, "lease_ttl", std::chrono::seconds(1), std::chrono::hours(1), etcd.lease_ttl);
+    if (etcd.lease_ttl % std::chrono::seconds(1) != std::chrono::milliseconds(0)) {
+        c.problem("store.lease_ttl", "must be a whole number of seconds");
+    }
+    etcd.call_timeout = duration(c, s, "call_timeout", std::chrono::milliseconds(10),
+                                 std::chrono::minutes(10), etcd.call_timeout);
+    etcd.page_size = static_cast<std::size_t>(c.number(s, p, "page_size", 1, 100'000, 500));
+    etcd.ca_file = resolve(base_dir, c.text(s, p, "ca_file", false));
+    etcd.client_certificate_file =
+        resolve(base_dir, c.text(s, p, "client_certificate_file", false));
+    etcd.client_key_file = resolve(base_dir, c.text(s, p, "client_key_file", false));
+    if (etcd.client_certificate_file.empty() != etcd.client_key_file.empty()) {
+        c.problem(etcd.client_key_file.empty() ? "store.client_key_file"
+                                               : "store.client_certificate_file",
+                  "client_certificate_file and client_key_file go together");
+    }
+    etcd.insecure_skip_verify = c.flag(s, p, "insecure_skip_verify", false);
+    etcd.username = c.text(s, p, "username", false);
+    etcd.password = c.text(s, p, "password", false);
+    if (!etcd.password.empty() && etcd.username.empty()) {
+        c.problem("store.username", "required when store.password is set");
+    }
+}
+
 }  // namespace
 
 void BackendsConfig::apply_to(OrchestratorOptions& options) const {
@@ -355,7 +453,7 @@ Result<BackendsConfig> parse_backends_config(std::string_view text, const std::s
     BackendsConfig out;
     c.unknown_members(*root, "",
                       {"kubernetes", "tacker", "injector", "istiod_address", "istiod_ip", "mesh_id",
-                       "cluster_id", "network"});
+                       "cluster_id", "network", "store"});
     if (const auto* k = c.object(*root, "", "kubernetes", true)) {
         read_kubernetes(c, *k, base_dir, out);
     }
@@ -363,6 +461,7 @@ Result<BackendsConfig> parse_backends_config(std::string_view text, const std::s
     if (const auto* i = c.object(*root, "", "injector", true)) {
         read_injector(c, *i, base_dir, out);
     }
+    if (const auto* st = c.object(*root, "", "store", false)) read_store(c, *st, base_dir, out);
     auto optional_text = [&](const char* key) -> std::optional<std::string> {
         if (!root->contains(key)) return std::nullopt;
         return c.text(*root, "", key, false);

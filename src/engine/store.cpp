@@ -1,6 +1,83 @@
 #include <meshorch/store.hpp>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <vector>
+
 namespace meshorch {
+
+namespace {
+
+namespace json = boost::json;
+
+// Same kinds, same values, object members in the same order: a copy of one would serialize
+// exactly like the other (boost::json's operator== ignores member order and int/uint kinds).
+bool identical(const json::value& a, const json::value& b);
+
+bool identical(const json::object& a, const json::object& b) {
+    if (a.size() != b.size()) return false;
+    auto it = b.begin();
+    for (const auto& member : a) {
+        if (member.key() != it->key() || !identical(member.value(), it->value())) return false;
+        ++it;
+    }
+    return true;
+}
+
+bool identical(const json::value& a, const json::value& b) {
+    if (a.kind() != b.kind()) return false;
+    switch (a.kind()) {
+        case json::kind::object: return identical(a.get_object(), b.get_object());
+        case json::kind::array: {
+            const auto& x = a.get_array();
+            const auto& y = b.get_array();
+            if (x.size() != y.size()) return false;
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                if (!identical(x[i], y[i])) return false;
+            }
+            return true;
+        }
+        case json::kind::string: return a.get_string() == b.get_string();
+        case json::kind::double_:  // bitwise: 0.0 and -0.0 serialize differently
+            return std::bit_cast<std::uint64_t>(a.get_double()) ==
+                   std::bit_cast<std::uint64_t>(b.get_double());
+        default: return a == b;  // null, bool, int64, uint64 of the same kind
+    }
+}
+
+// Makes `kept` equal to `wanted`, copying only the objects that are new or changed. A save
+// usually follows one apply or one delete, so most objects are compared, not copied: copying
+// every manifest on every save was most of what saving cost.
+void sync(ObjectSet& kept, const ObjectSet& wanted) {
+    std::vector<ObjectKey> gone;
+    std::vector<const Object*> changed;
+    auto k = kept.begin();
+    for (const auto& [key, object] : wanted) {
+        while (k != kept.end() && k->first < key) gone.push_back((k++)->first);
+        if (k != kept.end() && k->first == key) {
+            if (!identical(k->second.manifest, object.manifest)) changed.push_back(&object);
+            ++k;
+        } else {
+            changed.push_back(&object);
+        }
+    }
+    for (; k != kept.end(); ++k) gone.push_back(k->first);
+    for (const auto& key : gone) kept.erase(key);
+    for (const Object* object : changed) kept.put(*object);
+}
+
+// Reading both is cheaper than rewriting one: most saves leave these fields as they were.
+template <class T>
+void assign_if_changed(T& kept, const T& wanted) {
+    if (!(kept == wanted)) kept = wanted;
+}
+
+}  // namespace
 
 Result<std::optional<ServiceRecord>> MemoryStateStore::load(const std::string& service) {
     std::lock_guard lock(mutex_);
@@ -12,7 +89,24 @@ Result<std::optional<ServiceRecord>> MemoryStateStore::load(const std::string& s
 Status MemoryStateStore::save(const ServiceRecord& record) {
     if (record.name.empty()) return make_error(Errc::invalid_argument, "a record needs a name");
     std::lock_guard lock(mutex_);
-    records_.insert_or_assign(record.name, record);
+    auto it = records_.find(record.name);
+    if (it == records_.end()) {
+        records_.emplace(record.name, record);
+        return Ok{};
+    }
+    // Field by field, so that the objects are synced rather than copied. The binding names
+    // every field: a field added to ServiceRecord fails to compile here until it is copied too.
+    const auto& [name, applied_spec, applied_objects, vnfs, observed, namespace_created,
+                 token_expiry, operation] = record;
+    ServiceRecord& kept = it->second;
+    kept.name = name;
+    assign_if_changed(kept.applied_spec, applied_spec);
+    sync(kept.applied_objects, applied_objects);
+    assign_if_changed(kept.vnfs, vnfs);
+    assign_if_changed(kept.observed, observed);
+    kept.namespace_created = namespace_created;
+    assign_if_changed(kept.token_expiry, token_expiry);
+    kept.operation = operation;
     return Ok{};
 }
 

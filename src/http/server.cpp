@@ -7,10 +7,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -22,6 +25,8 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -56,11 +61,22 @@ std::string subject_of(SSL* ssl) {
     return text.data();
 }
 
+// One chunk of a chunked body: size in hex, CRLF, data, CRLF.
+void append_chunk(std::string& out, const std::string& data) {
+    std::array<char, 20> size{};
+    const int n = std::snprintf(size.data(), size.size(), "%zx\r\n", data.size());
+    out.append(size.data(), static_cast<std::size_t>(n));
+    out += data;
+    out += "\r\n";
+}
+
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+
 }  // namespace
 
 struct Server::Impl {
     ServerOptions options;
-    Handler handler;
+    ReplyHandler handler;
     std::shared_ptr<spdlog::logger> log;
     std::shared_ptr<asio::ssl::context> tls;
     asio::io_context io;
@@ -72,6 +88,7 @@ struct Server::Impl {
     std::atomic<std::size_t> open{0};
 
     class Session;
+    class Stream;
     std::mutex sessions_mutex;
     std::vector<std::weak_ptr<Session>> sessions;
     bool stopping = false;                  // guarded by sessions_mutex
@@ -82,6 +99,39 @@ struct Server::Impl {
 
     void accept();
     void add(const std::shared_ptr<Session>& s);
+    Response error_response(int status, const std::string& message) const;
+};
+
+Response Server::Impl::error_response(int status, const std::string& message) const {
+    if (options.error_response) return options.error_response(status, message);
+    Response r;
+    r.status = status;
+    r.headers.push_back({"Content-Type", "text/plain"});
+    r.body = message + "\n";
+    return r;
+}
+
+// The application's side of a streaming response. Holds its connection weakly: a stream the
+// application forgets to drop never keeps a connection (or a stopped server) alive.
+class Server::Impl::Stream final : public ResponseStream {
+public:
+    explicit Stream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+    bool write(std::string data) override;
+    void close() override;
+    bool ended() const override {
+        std::lock_guard lock(mutex_);
+        return ended_;
+    }
+    // The connection ended it: writes fail from now on.
+    void mark_ended() {
+        std::lock_guard lock(mutex_);
+        ended_ = true;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    bool ended_ = false;
+    std::weak_ptr<Session> session_;
 };
 
 // One accepted connection: reads requests one after the other, answers each, until the client
@@ -123,9 +173,27 @@ public:
     void shutdown() {
         asio::dispatch(tcp().get_executor(), [self = shared_from_this()] {
             self->stopping_ = true;
+            if (self->stream_) return self->end_stream();
             if (self->waiting_ && !(self->parser_ && self->parser_->got_some())) self->close();
         });
     }
+
+    // ---- streaming responses (on the connection's strand) ----
+
+    void push_chunk(std::string data) {
+        if (closed_ || ending_) return;
+        out_.push_back(std::move(data));
+        flush();
+    }
+
+    // Ends the body once the queue is sent.
+    void end_stream() {
+        if (stream_) stream_->mark_ended();
+        ending_ = true;
+        flush();
+    }
+
+    asio::any_io_executor executor() { return tcp().get_executor(); }
 
 private:
     beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *tcp_; }
@@ -164,11 +232,9 @@ private:
         if (ec == bhttp::error::body_limit) {
             server_.log->debug("request from {} refused: the body exceeds {} bytes", peer_,
                                server_.options.max_body_bytes);
-            Response r;
-            r.status = 413;
-            r.headers.push_back({"Content-Type", "text/plain"});
-            r.body = "the request body exceeds " + std::to_string(server_.options.max_body_bytes) +
-                     " bytes\n";
+            Response r = server_.error_response(
+                413, "the request body exceeds " + std::to_string(server_.options.max_body_bytes) +
+                         " bytes");
             return respond(std::move(r), false, /*drain=*/true);
         }
         if (ec) {
@@ -179,9 +245,7 @@ private:
             }
             if (ec.category() == error_code(bhttp::error::bad_version).category() &&
                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-                Response r;
-                r.status = 400;
-                r.body = "malformed request: " + ec.message() + "\n";
+                Response r = server_.error_response(400, "malformed request: " + ec.message());
                 return respond(std::move(r), false, false);
             }
             return close();
@@ -199,21 +263,86 @@ private:
         req.client_certificate_subject = client_subject_;
         const bool keep_alive = msg.keep_alive();
         const auto start = std::chrono::steady_clock::now();
-        Response res;
+        ServerReply reply;
         try {
-            res = server_.handler(req);
+            reply = server_.handler(req);
         } catch (const std::exception& e) {
             server_.log->error("the handler of {} {} threw: {}", req.method, req.target, e.what());
-            res = Response{};
-            res.status = 500;
-            res.body = "internal error\n";
+            reply = ServerReply{server_.error_response(500, "internal error"), {}};
         }
-        server_.log->debug("{} {} from {} -> {} in {} ms", req.method, req.target, peer_,
-                           res.status,
+        server_.log->debug("{} {} from {} -> {}{} in {} ms", req.method, req.target, peer_,
+                           reply.response.status, reply.open_stream ? " (stream)" : "",
                            std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - start)
                                .count());
-        respond(std::move(res), keep_alive, false);
+        if (reply.open_stream) return start_stream(std::move(reply));
+        respond(std::move(reply.response), keep_alive, false);
+    }
+
+    // Sends the head with chunked encoding, then whatever the stream gets, until it ends.
+    void start_stream(ServerReply reply) {
+        stream_ = std::make_shared<Stream>(weak_from_this());
+        head_.emplace();
+        head_->version(11);
+        head_->result(static_cast<unsigned>(reply.response.status));
+        for (auto& h : reply.response.headers) head_->insert(h.name, h.value);
+        head_->chunked(true);
+        head_->keep_alive(false);  // the connection ends with the stream
+        head_serializer_.emplace(*head_);
+        try {
+            reply.open_stream(stream_);
+        } catch (const std::exception& e) {
+            server_.log->error("opening a stream for {} threw: {}", peer_, e.what());
+            end_stream();
+        }
+        if (stopping_ || server_.stopping_now) end_stream();
+        writing_ = true;
+        tcp().expires_after(server_.options.read_timeout);
+        visit([&](auto& stream) {
+            bhttp::async_write_header(stream, *head_serializer_,
+                                      [self = shared_from_this()](error_code ec, std::size_t) {
+                                          self->writing_ = false;
+                                          if (ec) return self->close();
+                                          self->watch_client();
+                                          self->flush();
+                                      });
+        });
+    }
+
+    // A streaming client sends nothing more; a read that ends means it went away.
+    void watch_client() {
+        tcp().expires_never();
+        visit([&](auto& stream) {
+            stream.async_read_some(asio::buffer(scratch_),
+                                   [self = shared_from_this()](error_code ec, std::size_t) {
+                                       if (ec) return self->close();
+                                       self->watch_client();
+                                   });
+        });
+    }
+
+    // Writes everything queued as one batch of chunks; after the end, the last chunk.
+    void flush() {
+        if (writing_ || closed_ || !head_serializer_ || !head_serializer_->is_header_done()) return;
+        if (out_.empty() && !ending_) return;
+        pending_.clear();
+        for (const auto& data : out_) {
+            if (!data.empty()) append_chunk(pending_, data);
+        }
+        out_.clear();
+        const bool last = ending_;
+        if (last) pending_ += last_chunk;
+        writing_ = true;
+        // The client read is pending, so this bounds the write alone.
+        tcp().expires_after(server_.options.read_timeout);
+        visit([&](auto& stream) {
+            asio::async_write(stream, asio::buffer(pending_),
+                              [self = shared_from_this(), last](error_code ec, std::size_t) {
+                                  self->writing_ = false;
+                                  if (ec || last) return self->close();
+                                  self->flush();
+                              });
+        });
     }
 
     void respond(Response r, bool keep_alive, bool drain) {
@@ -257,6 +386,9 @@ private:
     }
 
     void close() {
+        if (stream_) stream_->mark_ended();
+        if (closed_) return;
+        closed_ = true;
         error_code ignored;
         tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
         tcp().close();
@@ -275,7 +407,41 @@ private:
     std::string client_subject_;
     bool waiting_ = false;  // a read for the next request is pending
     bool stopping_ = false;
+    bool closed_ = false;
+    // A streaming response: its head, the chunks not yet written, the batch being written.
+    std::shared_ptr<Stream> stream_;
+    std::optional<bhttp::response<bhttp::empty_body>> head_;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> head_serializer_;
+    std::deque<std::string> out_;
+    std::string pending_;
+    bool writing_ = false;
+    bool ending_ = false;
 };
+
+bool Server::Impl::Stream::write(std::string data) {
+    std::lock_guard lock(mutex_);
+    if (ended_) return false;
+    auto session = session_.lock();
+    if (!session) {
+        ended_ = true;
+        return false;
+    }
+    if (data.empty()) return true;
+    // Posted while ended_ is still false, so the connection is alive and runs it.
+    asio::post(session->executor(), [session, data = std::move(data)]() mutable {
+        session->push_chunk(std::move(data));
+    });
+    return true;
+}
+
+void Server::Impl::Stream::close() {
+    std::lock_guard lock(mutex_);
+    if (ended_) return;
+    ended_ = true;
+    if (auto session = session_.lock()) {
+        asio::post(session->executor(), [session] { session->end_stream(); });
+    }
+}
 
 void Server::Impl::add(const std::shared_ptr<Session>& s) {
     bool stop_now = false;
@@ -311,6 +477,13 @@ void Server::Impl::accept() {
 }
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler handler) {
+    return start(std::move(options),
+                 ReplyHandler([handler = std::move(handler)](const ServerRequest& request) {
+                     return ServerReply{handler(request), {}};
+                 }));
+}
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options, ReplyHandler handler) {
     auto impl = std::make_unique<Impl>();
     impl->log = detail::named_logger(options.logger);
     if (options.tls) {

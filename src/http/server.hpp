@@ -1,11 +1,14 @@
-// Internal: a small embeddable HTTP/1.1 server (Tacker's LCM notification endpoint, and later
-// a northbound REST API).
+// Internal: a small embeddable HTTP/1.1 server (Tacker's LCM notification endpoint and the
+// northbound REST API of `meshorch serve`).
 //
 // Every connection is served asynchronously on the server's threads, so a slow or silent
 // client only ever holds its own connection: each request must arrive completely within
 // read_timeout, a keep-alive connection idle that long is closed, and a body above
 // max_body_bytes is answered 413 without being read into memory. The handler runs on a server
 // thread and should be quick; with threads = 1 requests are handled one at a time.
+//
+// A response may also stream (Server-Sent Events): the handler answers the head and gets a
+// ResponseStream that any thread pushes chunks into until it, the client or stop() ends it.
 //
 // Boost.Beast and OpenSSL stay behind the pimpl, like in client.hpp.
 #pragma once
@@ -42,6 +45,10 @@ struct ServerOptions {
     std::chrono::milliseconds read_timeout{10000};
     int threads = 1;
     std::string logger = "http";  // spdlog logger name
+    // Formats the answers the server makes itself (400 for a request that is not HTTP, 413, 500
+    // when the handler throws), so they can share the application's error shape. Empty: plain
+    // text. Must not throw.
+    std::function<Response(int status, const std::string& message)> error_response;
 };
 
 struct ServerRequest {
@@ -59,11 +66,37 @@ struct ServerRequest {
 // Answers one request. Runs on a server thread; an exception becomes a 500.
 using Handler = std::function<Response(const ServerRequest&)>;
 
+// The body of a streaming response, sent with chunked transfer encoding: each write() becomes
+// one chunk, in order. The stream ends when close() is called (after what is queued is sent),
+// the client goes away, a write takes longer than read_timeout, or the server stops; then the
+// connection closes. Thread-safe; it may outlive the server.
+class ResponseStream {
+public:
+    virtual ~ResponseStream() = default;
+    // Queues data; false (nothing queued) once the stream has ended. Empty data is ignored.
+    virtual bool write(std::string data) = 0;
+    // Ends the body once what is queued has been sent. Idempotent.
+    virtual void close() = 0;
+    virtual bool ended() const = 0;
+};
+
+// A whole response, or with open_stream set, the status and headers of a streaming one (the
+// body is then ignored). open_stream runs on the connection's thread before the head is sent,
+// so what it writes at once follows the head and no event can slip in between.
+struct ServerReply {
+    Response response;
+    std::function<void(std::shared_ptr<ResponseStream>)> open_stream;
+};
+
+// Like Handler, but may answer with a stream.
+using ReplyHandler = std::function<ServerReply(const ServerRequest&)>;
+
 class Server {
 public:
     // Listens at once. Errc::invalid_argument for bad TLS material (naming the file), Errc::io
     // when the address cannot be bound.
     static Result<std::unique_ptr<Server>> start(ServerOptions options, Handler handler);
+    static Result<std::unique_ptr<Server>> start(ServerOptions options, ReplyHandler handler);
     ~Server();  // stop()
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -73,7 +106,8 @@ public:
     std::string url() const;
 
     // Graceful: stops accepting, closes idle connections, lets requests in flight finish
-    // (each bounded by read_timeout), then returns. Idempotent.
+    // (each bounded by read_timeout), ends every open stream (its last chunk is sent, bounded by
+    // read_timeout too), then returns. Idempotent.
     void stop();
 
     // Connections accepted since start, and open right now.

@@ -101,10 +101,19 @@ bool has_labels(const Labels& have, const Labels& want) {
     return true;
 }
 
-json::object without_metadata(json::object o) {
-    o.erase("metadata");
-    o.erase("status");
-    return o;
+// Equal but for metadata and status: whether an apply changes the spec (and so the generation).
+bool same_but_metadata(const json::object& a, const json::object& b) {
+    auto is_meta = [](std::string_view k) { return k == "metadata" || k == "status"; };
+    std::size_t compared = 0;
+    for (const auto& member : a) {
+        if (is_meta(member.key())) continue;
+        const auto* other = b.if_contains(member.key());
+        if (!other || *other != member.value()) return false;
+        ++compared;
+    }
+    const auto others = static_cast<std::size_t>(
+        std::count_if(b.begin(), b.end(), [&](const auto& m) { return !is_meta(m.key()); }));
+    return compared == others;
 }
 
 Error k8s(Errc code, int status, std::string message) {
@@ -240,9 +249,8 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
         pod.uid = new_uuid();
         pod.created = rfc3339(std::chrono::system_clock::now());
         pod.seq = next_pod_seq++;
-        auto id = std::make_pair(key.namespace_, key.name);
-        pods.insert_or_assign(id, std::move(pod));
-        return pod_object(pods.at(id));
+        put_pod(std::move(pod));
+        return pod_object(pods.at(PodId{key.namespace_, key.name}));
     }
 
     auto existing = objects.find(key);
@@ -277,7 +285,7 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
         md["generation"] = old_md.at("generation");
         md["resourceVersion"] = old_md.at("resourceVersion");
         if (manifest == old) return existing->second;  // a no-op apply writes nothing
-        if (without_metadata(manifest) != without_metadata(old)) {
+        if (!same_but_metadata(manifest, old)) {
             md["generation"] = old_md.at("generation").to_number<std::int64_t>() + 1;
         }
     } else {
@@ -287,7 +295,7 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
     }
     md["resourceVersion"] = std::to_string(++resource_version);
     Object stored{key, std::move(manifest)};
-    objects.insert_or_assign(key, stored);
+    put_object(stored);
     if (key.kind == "Deployment") reconcile_deployment(key);
     return stored;
 }
@@ -299,38 +307,75 @@ void Core::remove_object(const ObjectKey& key) {
     }
     if (key.kind == "Namespace" && key.api_version == "v1") {
         // Everything in it goes too (at once: the sim has no Terminating phase).
-        std::vector<ObjectKey> inside;
-        for (const auto& [k, o] : objects) {
-            if (k.namespace_ == key.name) inside.push_back(k);
+        if (auto in = objects_by_namespace.find(key.name); in != objects_by_namespace.end()) {
+            const std::set<ObjectKey> inside = std::move(in->second);
+            objects_by_namespace.erase(in);
+            for (const auto& k : inside) {
+                objects.erase(k);
+                foreign_labels.erase(k);
+            }
         }
-        for (const auto& k : inside) {
-            objects.erase(k);
-            foreign_labels.erase(k);
+        std::vector<PodId> inside;
+        for (auto it = pods.lower_bound(PodId{key.name, ""});
+             it != pods.end() && it->first.first == key.name; ++it) {
+            inside.push_back(it->first);
         }
-        for (auto it = pods.begin(); it != pods.end();) {
-            it = it->first.first == key.name ? pods.erase(it) : std::next(it);
-        }
+        for (const auto& id : inside) erase_pod(id);
     }
-    objects.erase(key);
+    erase_object(key);
     foreign_labels.erase(key);
     if (key.kind == "Deployment") reconcile_deployment(key);
 }
 
+void Core::put_object(Object object) {
+    if (!object.key.namespace_.empty()) {
+        objects_by_namespace[object.key.namespace_].insert(object.key);
+    }
+    auto key = object.key;
+    objects.insert_or_assign(std::move(key), std::move(object));
+}
+
+void Core::erase_object(const ObjectKey& key) {
+    if (objects.erase(key) == 0 || key.namespace_.empty()) return;
+    if (auto in = objects_by_namespace.find(key.namespace_); in != objects_by_namespace.end()) {
+        in->second.erase(key);
+        if (in->second.empty()) objects_by_namespace.erase(in);
+    }
+}
+
+void Core::put_pod(SimPod pod) {
+    PodId id{pod.record.namespace_, pod.record.name};
+    erase_pod(id);
+    if (pod.owner) pods_by_owner[*pod.owner].emplace(pod.seq, id);
+    pods.emplace(std::move(id), std::move(pod));
+}
+
+void Core::erase_pod(const PodId& id) {
+    auto it = pods.find(id);
+    if (it == pods.end()) return;
+    if (const auto& owner = it->second.owner) {
+        if (auto o = pods_by_owner.find(*owner); o != pods_by_owner.end()) {
+            o->second.erase(it->second.seq);
+            if (o->second.empty()) pods_by_owner.erase(o);
+        }
+    }
+    pods.erase(it);
+}
+
 std::vector<const SimPod*> Core::pods_of(const ObjectKey& deployment) const {
     std::vector<const SimPod*> out;
-    for (const auto& [id, pod] : pods) {
-        if (pod.owner && *pod.owner == deployment) out.push_back(&pod);
-    }
-    std::sort(out.begin(), out.end(),
-              [](const SimPod* a, const SimPod* b) { return a->seq < b->seq; });
+    auto owned = pods_by_owner.find(deployment);
+    if (owned == pods_by_owner.end()) return out;
+    out.reserve(owned->second.size());
+    for (const auto& [seq, id] : owned->second) out.push_back(&pods.at(id));  // by seq
     return out;
 }
 
-void Core::remove_pod(const std::pair<std::string, std::string>& id, bool recreate) {
+void Core::remove_pod(const PodId& id, bool recreate) {
     auto it = pods.find(id);
     if (it == pods.end()) return;
     auto owner = it->second.owner;
-    pods.erase(it);
+    erase_pod(id);
     if (recreate && owner) reconcile_deployment(*owner);  // the ReplicaSet replaces it
 }
 
@@ -385,17 +430,17 @@ void Core::reconcile_deployment(const ObjectKey& key) {
         }
     }
     // A changed template replaces every pod (a rollout, without the surge).
-    std::vector<std::pair<std::string, std::string>> owned;
+    std::vector<PodId> owned;
     for (const SimPod* p : pods_of(key)) {
-        const auto id = std::make_pair(p->record.namespace_, p->record.name);
+        PodId id{p->record.namespace_, p->record.name};
         if (p->record.labels != labels || p->containers != containers) {
-            pods.erase(id);
+            erase_pod(id);
         } else {
-            owned.push_back(id);
+            owned.push_back(std::move(id));
         }
     }
     while (static_cast<int>(owned.size()) > desired) {  // scale in: the newest go first
-        pods.erase(owned.back());
+        erase_pod(owned.back());
         owned.pop_back();
     }
     if (static_cast<int>(owned.size()) >= desired) return;
@@ -430,7 +475,7 @@ void Core::reconcile_deployment(const ObjectKey& key) {
                        it->second.record.ready = true;
                });
         }
-        pods.emplace(std::make_pair(key.namespace_, name), std::move(pod));
+        put_pod(std::move(pod));
     }
 }
 
@@ -529,18 +574,28 @@ public:
                 std::vector<Object> out;
                 const bool all_namespaces = namespace_.empty() || is_cluster_scoped(kind);
                 if (api_version == "v1" && kind == "Pod") {
-                    for (const auto& [id, pod] : c.pods) {  // ordered by namespace, name
-                        if (!all_namespaces && id.first != namespace_) continue;
-                        if (has_labels(pod.record.labels, labels)) out.push_back(c.pod_object(pod));
+                    // Ordered by namespace, name: one namespace is one range.
+                    auto it = all_namespaces ? c.pods.begin()
+                                             : c.pods.lower_bound(Core::PodId{namespace_, ""});
+                    for (; it != c.pods.end(); ++it) {
+                        if (!all_namespaces && it->first.first != namespace_) break;
+                        if (has_labels(it->second.record.labels, labels)) {
+                            out.push_back(c.pod_object(it->second));
+                        }
                     }
                     return out;
                 }
-                for (const auto& [key, object] : c.objects) {
-                    if (key.api_version != api_version || key.kind != kind) continue;
-                    if (!all_namespaces && key.namespace_ != namespace_) continue;
+                auto add = [&](const ObjectKey& key, const Object& object) {
+                    if (key.api_version != api_version || key.kind != kind) return;
                     if (has_labels(metadata_map(object.manifest, "labels"), labels)) {
                         out.push_back(object);
                     }
+                };
+                if (all_namespaces) {
+                    for (const auto& [key, object] : c.objects) add(key, object);
+                } else if (auto in = c.objects_by_namespace.find(namespace_);
+                           in != c.objects_by_namespace.end()) {
+                    for (const auto& key : in->second) add(key, c.objects.at(key));  // key order
                 }
                 return out;
             });
@@ -638,8 +693,10 @@ public:
                 std::lock_guard lock(c.mutex);
                 const Labels want{{"app", microservice}, {"version", version}};
                 WorkloadReadiness r;
-                for (const auto& [id, pod] : c.pods) {
-                    if (id.first != namespace_ || !has_labels(pod.record.labels, want)) continue;
+                for (auto it = c.pods.lower_bound(Core::PodId{namespace_, ""});
+                     it != c.pods.end() && it->first.first == namespace_; ++it) {
+                    const SimPod& pod = it->second;
+                    if (!has_labels(pod.record.labels, want)) continue;
                     ++r.pods;
                     if (pod.record.ready) ++r.ready;
                     if (pod.record.has_proxy) ++r.with_proxy;

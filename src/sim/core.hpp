@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -224,13 +225,22 @@ public:
     std::map<std::string, SimVnf> vnfs;  // by id
     std::map<std::string, SimOp> ops;    // by id
     std::uint64_t next_vnf_seq = 0;
-    std::set<std::string> addresses;  // allocated
+    // Indexes over `vnfs`, so that no call scans every VNF of the world: VNF ids by name in
+    // creation order (find_vnf wants the oldest), and every allocated VM by its address and by
+    // its server id.
+    std::unordered_map<std::string, std::map<std::uint64_t, std::string>> vnfs_by_name;
+    std::unordered_map<std::string, std::string> addresses;  // allocated address -> server id
+    std::unordered_map<std::string, std::string> vm_owners;  // server id -> VNF id
     std::uint64_t address_cursor = 0;
 
     // Cluster
+    using PodId = std::pair<std::string, std::string>;  // (namespace, name)
     std::map<ObjectKey, Object> objects;
     std::map<ObjectKey, std::map<std::string, std::string>> foreign_labels;  // from preload()
-    std::map<std::pair<std::string, std::string>, SimPod> pods;              // (namespace, name)
+    std::map<PodId, SimPod> pods;  // ordered: a namespace's pods are one range
+    // Indexes: the namespaced objects of each namespace, the pods of each Deployment by seq.
+    std::unordered_map<std::string, std::set<ObjectKey>> objects_by_namespace;
+    std::map<ObjectKey, std::map<std::uint64_t, PodId>> pods_by_owner;
     std::uint64_t next_pod_seq = 0;
     std::uint64_t resource_version = 1000;
     std::map<std::string, IssuedToken> tokens;
@@ -243,10 +253,14 @@ public:
     std::string random_suffix(std::size_t length);           // [bcdfghjklmnpqrstvwxz2456789]
     std::string vnf_label(const std::string& vnf_id) const;  // the VNF's name, else the id
 
-    // VMs (vnfm.cpp)
-    std::optional<SimVm> new_vm(bool boots);
+    // VNFs and VMs (vnfm.cpp)
+    void add_vnf(SimVnf vnf);
+    void erase_vnf(const std::string& vnf_id);
+    // A VM for VNF `vnf_id` (indexed at once; the caller adds it to the VNF's vms).
+    std::optional<SimVm> new_vm(bool boots, const std::string& vnf_id);
     void release_vm(const SimVm& vm);  // frees the address, drops the proxy
     SimVm* find_vm(const VmInstance& vm);
+    SimVm* vm_by_server_id(const std::string& server_id);
 
     // Cluster objects (cluster.cpp)
     bool namespace_exists(const std::string& ns) const;
@@ -254,7 +268,12 @@ public:
     Result<Object> store_object(const Object& object, bool preload);
     void remove_object(const ObjectKey& key);
     void reconcile_deployment(const ObjectKey& key);
-    void remove_pod(const std::pair<std::string, std::string>& id, bool recreate);
+    void remove_pod(const PodId& id, bool recreate);
+    // Every change to `objects` and `pods` goes through these, which keep the indexes.
+    void put_object(Object object);
+    void erase_object(const ObjectKey& key);
+    void put_pod(SimPod pod);  // replaces a pod of the same namespace and name
+    void erase_pod(const PodId& id);
     std::vector<const SimPod*> pods_of(const ObjectKey& deployment) const;
     Object pod_object(const SimPod& pod) const;
     // Why a proxy cannot use this token, or nullopt. Tokens this world did not issue pass.

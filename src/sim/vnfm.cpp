@@ -94,7 +94,7 @@ std::string start_op(Core& c, SimVnf& vnf, const char* operation, std::optional<
 std::optional<std::string> add_vms(Core& c, SimVnf& vnf, int count, bool boot) {
     std::vector<SimVm> added;
     for (int i = 0; i < count; ++i) {
-        auto vm = c.new_vm(boot);
+        auto vm = c.new_vm(boot, vnf.id);
         if (!vm) {
             for (const auto& v : added) c.release_vm(v);
             return "no free address left in " + c.options.vm_subnet + "0.0/16";
@@ -111,9 +111,25 @@ bool boots(std::optional<FaultKind> effect) {
 
 }  // namespace
 
-// ---- VMs ------------------------------------------------------------------------------------
+// ---- VNFs and VMs ---------------------------------------------------------------------------
 
-std::optional<SimVm> Core::new_vm(bool boot) {
+void Core::add_vnf(SimVnf vnf) {
+    vnfs_by_name[vnf.name].emplace(vnf.seq, vnf.id);
+    auto id = vnf.id;
+    vnfs.insert_or_assign(std::move(id), std::move(vnf));
+}
+
+void Core::erase_vnf(const std::string& vnf_id) {
+    auto it = vnfs.find(vnf_id);
+    if (it == vnfs.end()) return;
+    if (auto named = vnfs_by_name.find(it->second.name); named != vnfs_by_name.end()) {
+        named->second.erase(it->second.seq);
+        if (named->second.empty()) vnfs_by_name.erase(named);
+    }
+    vnfs.erase(it);
+}
+
+std::optional<SimVm> Core::new_vm(bool boot, const std::string& vnf_id) {
     constexpr std::uint64_t hosts_per_a = 253;  // b in [2, 254]
     constexpr std::uint64_t total = 256 * hosts_per_a;
     for (std::uint64_t i = 0; i < total; ++i) {
@@ -121,12 +137,13 @@ std::optional<SimVm> Core::new_vm(bool boot) {
         std::string address = options.vm_subnet + std::to_string(idx / hosts_per_a) + "." +
                               std::to_string(idx % hosts_per_a + 2);
         if (addresses.count(address) > 0) continue;
-        addresses.insert(address);
         address_cursor = idx + 1;  // freed addresses come back only after a full round
         SimVm vm;
         vm.server_id = new_uuid();
         vm.address = std::move(address);
         vm.booted = boot;
+        addresses.emplace(vm.address, vm.server_id);
+        vm_owners.insert_or_assign(vm.server_id, vnf_id);
         return vm;
     }
     return std::nullopt;
@@ -134,23 +151,32 @@ std::optional<SimVm> Core::new_vm(bool boot) {
 
 void Core::release_vm(const SimVm& vm) {
     addresses.erase(vm.address);
+    vm_owners.erase(vm.server_id);
     proxies.erase(vm.server_id);  // the proxy goes with its VM
 }
 
-SimVm* Core::find_vm(const VmInstance& wanted) {
-    for (auto& [id, vnf] : vnfs) {
-        for (auto& vm : vnf.vms) {
-            if (!wanted.address.empty()) {
-                if (vm.booted && vm.address == wanted.address &&
-                    (wanted.server_id.empty() || wanted.server_id == vm.server_id)) {
-                    return &vm;
-                }
-            } else if (!wanted.server_id.empty() && vm.server_id == wanted.server_id) {
-                return &vm;
-            }
-        }
+SimVm* Core::vm_by_server_id(const std::string& server_id) {
+    auto owner = vm_owners.find(server_id);
+    if (owner == vm_owners.end()) return nullptr;
+    auto vnf = vnfs.find(owner->second);
+    if (vnf == vnfs.end()) return nullptr;
+    for (auto& vm : vnf->second.vms) {
+        if (vm.server_id == server_id) return &vm;
     }
     return nullptr;
+}
+
+SimVm* Core::find_vm(const VmInstance& wanted) {
+    if (wanted.address.empty()) {
+        return wanted.server_id.empty() ? nullptr : vm_by_server_id(wanted.server_id);
+    }
+    // An allocated address belongs to exactly one VM; one that has not booted has not
+    // reported it yet, so it cannot be reached by it.
+    auto at = addresses.find(wanted.address);
+    if (at == addresses.end()) return nullptr;
+    if (!wanted.server_id.empty() && wanted.server_id != at->second) return nullptr;
+    SimVm* vm = vm_by_server_id(at->second);
+    return vm && vm->booted ? vm : nullptr;
 }
 
 // ---- the port -------------------------------------------------------------------------------
@@ -174,7 +200,7 @@ public:
                 vnf.request = request;
                 vnf.seq = c.next_vnf_seq++;
                 const std::string id = vnf.id;
-                c.vnfs.emplace(id, std::move(vnf));
+                c.add_vnf(std::move(vnf));
                 return id;
             });
     }
@@ -295,7 +321,7 @@ public:
                                 return lcm(Errc::conflict, 409,
                                            "VNF " + it->second.name + " is instantiated");
                             }
-                            c.vnfs.erase(it);
+                            c.erase_vnf(vnf_id);
                             return Ok{};
                         });
     }
@@ -397,12 +423,13 @@ public:
             CallKind::vnf_find, name, ctx, std::move(done),
             [name](Core& c, std::optional<FaultKind>) -> Result<std::optional<VnfInstance>> {
                 std::lock_guard lock(c.mutex);
-                const SimVnf* found = nullptr;
-                for (const auto& [id, vnf] : c.vnfs) {  // the oldest of that name
-                    if (vnf.name == name && (!found || vnf.seq < found->seq)) found = &vnf;
+                auto named = c.vnfs_by_name.find(name);
+                if (named == c.vnfs_by_name.end() || named->second.empty()) {
+                    return std::optional<VnfInstance>();
                 }
-                if (!found) return std::optional<VnfInstance>();
-                return std::optional<VnfInstance>(instance(c, *found));
+                // The oldest of that name: the first by creation order.
+                const SimVnf& found = c.vnfs.at(named->second.begin()->second);
+                return std::optional<VnfInstance>(instance(c, found));
             });
     }
 
@@ -492,7 +519,7 @@ private:
             const bool selected =
                 server_id.empty() ? (vm.failed || !vm.booted) : vm.server_id == server_id;
             if (!selected) continue;
-            auto fresh = c.new_vm(boots(effect));  // allocated before the old one is freed
+            auto fresh = c.new_vm(boots(effect), vnf.id);  // allocated before the old is freed
             if (!fresh) return "no free address left in " + c.options.vm_subnet + "0.0/16";
             SimVm old = vm;
             vm = std::move(*fresh);

@@ -89,13 +89,9 @@ public:
 
     void fail_vm(const std::string& server_id) override {
         std::lock_guard lock(core_->mutex);
-        for (auto& [id, vnf] : core_->vnfs) {
-            for (auto& vm : vnf.vms) {
-                if (vm.server_id == server_id) {
-                    vm.failed = true;
-                    core_->proxies.erase(server_id);
-                }
-            }
+        if (auto* vm = core_->vm_by_server_id(server_id)) {
+            vm->failed = true;
+            core_->proxies.erase(server_id);
         }
     }
 

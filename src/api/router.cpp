@@ -1,0 +1,56 @@
+#include "api/router.hpp"
+
+namespace meshorch::api {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size()) return std::nullopt;
+        const int high = hex_value(text[i + 1]);
+        const int low = hex_value(text[i + 2]);
+        if (high < 0 || low < 0) return std::nullopt;
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return out;
+}
+
+Params parse_query(std::string_view query) {
+    Params out;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        std::string key(pair.substr(0, eq));
+        std::string value(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        for (auto* s : {&key, &value}) {
+            for (char& c : *s) {
+                if (c == '+') c = ' ';  // form encoding, in queries only
+            }
+        }
+        auto k = percent_decode(key);
+        auto v = percent_decode(value);
+        if (k && v) out[std::move(*k)] = std::move(*v);
+    }
+    return out;
+}
+
+}  // namespace meshorch::api
