@@ -186,7 +186,12 @@ std::optional<Infrastructure> real(const std::string& file, const std::string& i
         infra.options = options;
         return infra;
     }
-    infra.orchestrator = std::make_unique<Orchestrator>(std::move(*backends), options);
+    try {
+        infra.orchestrator = std::make_unique<Orchestrator>(std::move(*backends), options);
+    } catch (const std::exception& e) {  // a store that cannot be read: never taken as empty
+        std::fprintf(stderr, "meshorch: %s: %s\n", file.c_str(), e.what());
+        return std::nullopt;
+    }
     return infra;
 }
 

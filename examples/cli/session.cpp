@@ -22,7 +22,12 @@ std::unique_ptr<Orchestrator> connect(const std::string& file) {
         print_error(file, backends.error());
         return nullptr;
     }
-    return std::make_unique<Orchestrator>(std::move(*backends), options);
+    try {
+        return std::make_unique<Orchestrator>(std::move(*backends), options);
+    } catch (const std::exception& e) {  // a store that cannot be read: never taken as empty
+        std::fprintf(stderr, "meshorch: %s: %s\n", file.c_str(), e.what());
+        return nullptr;
+    }
 }
 
 }  // namespace

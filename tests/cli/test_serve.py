@@ -38,7 +38,61 @@ def main():
             stderr = server.stderr.read().decode(errors="replace")
         if TOKEN in stderr or READER in stderr:
             fail("a token appears in the server's log")
+        refuses_an_unreadable_store(meshorch, work, tokens)
     print("ok")
+
+
+def refuses_an_unreadable_store(meshorch, work, tokens):
+    """A SQLite store with a record that does not decode: serve refuses to start, names the
+    service and the field, and keeps every record as it was."""
+    import sqlite3
+    kubeconfig = os.path.join(work, "kubeconfig")
+    with open(kubeconfig, "w") as f:
+        f.write("apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+                "users: [{name: u, user: {token: t}}]\n"
+                "contexts: [{name: c, context: {cluster: k, user: u}}]\n")
+    for name in ("key", "known_hosts", "proxy.deb"):
+        with open(os.path.join(work, name), "w") as f:
+            f.write("never read\n")
+    store = os.path.join(work, "state.db")
+    config = os.path.join(work, "backends.json")
+    with open(config, "w") as f:
+        json.dump({
+            "kubernetes": {"kubeconfig": "kubeconfig"},
+            "tacker": {"keystone_url": "https://127.0.0.1:1/v3",
+                       "credentials": {"username": "u", "password": "p", "project_name": "p",
+                                       "user_domain_name": "d", "project_domain_name": "d"},
+                       "vim_ids": {"vm": "v", "container": "c"}},
+            "injector": {"ssh_user": "root", "ssh_private_key": "key",
+                         "known_hosts": "known_hosts", "proxy_package": "proxy.deb"},
+            "store": {"type": "sqlite", "path": "state.db"},
+        }, f)
+    argv = [meshorch, "serve", "--listen", "127.0.0.1:0", "--token-file", tokens,
+            "--backends", config]
+    first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if not first.stdout.readline():
+        fail("serve on a new SQLite store did not start: "
+             + first.stderr.read().decode(errors="replace"))
+    first.send_signal(signal.SIGTERM)
+    if first.wait(30) != 0:
+        fail("serve on a new SQLite store did not stop cleanly")
+    with sqlite3.connect(store) as db:
+        db.execute("INSERT INTO services (name, record, updated_at) VALUES "
+                   "('shop', '{\"name\": \"shop\", \"vnfs\": 7}', '2026-11-28T00:00:00Z')")
+    def rows():
+        with sqlite3.connect(store) as db:
+            return db.execute("SELECT name, record, updated_at FROM services").fetchall()
+    before = rows()
+    second = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    message = second.stderr.decode(errors="replace")
+    if second.returncode != 1 or second.stdout:
+        fail("serve started on an unreadable store (status %d): %s" % (second.returncode,
+                                                                        message))
+    if '"shop"' not in message or "applied_spec" not in message:
+        fail("the refusal does not name the service and the field: " + message)
+    if rows() != before:
+        fail("the refused store lost or changed a record")
 
 
 def fail(message):
