@@ -781,26 +781,43 @@ Task<Status> Run::verify_version(const ServiceSpec* target, std::string ms, std:
 // ---- plan execution -------------------------------------------------------------------------
 
 Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
+    // The objects to create are recorded, in one write, before any of them is made: a crash in
+    // between leaves the record ahead of the cluster, which a resumed operation writes again
+    // (and a rollback removes; 404 is done). Writes and removals are recorded as they happen
+    // and saved once at the end, or as soon as one fails.
+    bool creates = false;
+    for (const auto& action : p.actions) {
+        if (action.kind != ActionKind::create) continue;
+        record_.applied_objects.put(action.object);
+        creates = true;
+    }
+    if (creates) {
+        if (Status s = save(); !s.ok()) co_return s;
+    }
+    bool changed = false;
+    // The record of what was done so far goes to the store with the failure.
+    auto failing = [&](Error e) -> Status {
+        if (changed) (void)save();
+        return e;
+    };
     std::optional<Error> first;
     for (auto& action : p.actions) {
         if (first && (action.kind != ActionKind::remove || ctx.token.cancelled())) break;
         const ObjectKey key = action.object.key;
         switch (action.kind) {
             case ActionKind::create: {
-                record_.applied_objects.put(action.object);  // recorded before it exists
-                if (Status s = save(); !s.ok()) co_return s;
                 Status s = co_await apply_object(action.object, ctx);
-                if (!s.ok()) co_return s;
+                if (!s.ok()) co_return failing(std::move(s).error());
                 unverified_.erase(key);
                 step("applied " + key.to_string() + " (created)");
                 break;
             }
             case ActionKind::patch: {
                 Status s = co_await apply_object(action.object, ctx);
-                if (!s.ok()) co_return s;
+                if (!s.ok()) co_return failing(std::move(s).error());
                 record_.applied_objects.put(action.object);
                 unverified_.erase(key);
-                if (Status saved = save(); !saved.ok()) co_return saved;
+                changed = true;
                 step("applied " + key.to_string() + " (" + action.reason + ")");
                 break;
             }
@@ -810,7 +827,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                     if (!first) first = s.error();
                     continue;
                 }
-                if (!s.ok()) co_return s;
+                if (!s.ok()) co_return failing(std::move(s).error());
                 if (key.kind == "Namespace") {
                     // A namespace goes Terminating first; until it is gone, a deploy of the same
                     // service would be refused (403), so the teardown is not done before then.
@@ -820,16 +837,19 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
                         if (!first) first = gone.error();
                         continue;
                     }
-                    if (!gone.ok()) co_return gone;
+                    if (!gone.ok()) co_return failing(std::move(gone).error());
                 }
                 record_.applied_objects.erase(key);
                 unverified_.erase(key);
                 if (key.kind == "Namespace") record_.namespace_created = false;
-                if (Status saved = save(); !saved.ok()) co_return saved;
+                changed = true;
                 step("deleted " + key.to_string());
                 break;
             }
         }
+    }
+    if (changed) {
+        if (Status saved = save(); !saved.ok()) co_return saved;
     }
     if (first) co_return *first;
     co_return Ok{};
