@@ -220,11 +220,12 @@ protected:
             stopper.join();
         }
 
-        Orchestrator survivor(on(disk), engine_test::fast_options());
-        auto resumed = survivor.operation(op_id);
+        // What the disk holds at the restart (the survivor may finish the operation at once).
         auto record = disk->load("shop");
         EXPECT_TRUE(record.ok());
         const bool journaled = record.ok() && *record && (*record)->operation;
+        Orchestrator survivor(on(disk), engine_test::fast_options());
+        auto resumed = survivor.operation(op_id);
         if (journaled) {
             EXPECT_TRUE(resumed) << "the journal of " << op_id << " is in the store, but the "
                                  << "new orchestrator does not resume it";
