@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http/client.hpp"
+#include "unit/engine/engine_support.hpp"
 
 #include <meshorch/api_server.hpp>
 #include <meshorch/orchestrator.hpp>
@@ -66,25 +67,10 @@ inline std::string shop_spec(const std::string& name = "shop", int cart_vms = 1)
            "    to: cart\n";
 }
 
-inline sim::Options fast_sim() {
-    sim::Options o;
-    o.seed = 1;
-    o.threads = 2;
-    o.default_latency = {1ms, 1ms};
-    o.lcm_duration = 10ms;
-    o.pod_start_time = 5ms;
-    return o;
-}
-
+// The engine tests' fast simulation and orchestrator settings.
+using engine_test::fast_sim;
 inline OrchestratorOptions fast_orchestrator() {
-    OrchestratorOptions o;
-    o.threads = 2;
-    o.poll_interval = 2ms;
-    o.call_timeout = 2s;
-    o.operation_deadline = 30s;
-    o.backoff.initial = 1ms;
-    o.backoff.max = 20ms;
-    return o;
+    return engine_test::fast_options();
 }
 
 // The certificates of tests/emulators/pki.py, made once per test binary.

@@ -109,6 +109,13 @@ inline sim::Options fast_sim(std::uint64_t seed = 1) {
     return o;
 }
 
+// The world's backends with `store` as the state store.
+inline Backends backends_with(sim::World& world, std::shared_ptr<StateStore> store) {
+    Backends b = world.backends();
+    b.store = std::move(store);
+    return b;
+}
+
 inline OrchestratorOptions fast_options() {
     OrchestratorOptions o;
     o.threads = 2;

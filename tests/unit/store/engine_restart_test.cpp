@@ -16,9 +16,7 @@ TEST(SqliteStoreEngine, AServiceSurvivesARestartOfTheOrchestrator) {
     const std::string path = dir.file("state.db");
     auto world = sim::World::create(engine_test::fast_sim());
     auto backends_on = [&](std::shared_ptr<StateStore> store) {
-        Backends b = world->backends();
-        b.store = std::move(store);
-        return b;
+        return engine_test::backends_with(*world, std::move(store));
     };
     const ServiceSpec spec = engine_test::hybrid_spec();
 
@@ -91,9 +89,7 @@ TEST(SqliteStoreEngine, DriftFoundAtStartIsReportedAndAReconfigureRepairsIt) {
     const std::string path = dir.file("state.db");
     auto world = sim::World::create(engine_test::fast_sim());
     auto backends_on = [&](std::shared_ptr<StateStore> store) {
-        Backends b = world->backends();
-        b.store = std::move(store);
-        return b;
+        return engine_test::backends_with(*world, std::move(store));
     };
     const ServiceSpec spec = engine_test::hybrid_spec();
     auto store = SqliteStateStore::open(path);

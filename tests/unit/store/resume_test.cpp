@@ -341,9 +341,7 @@ TEST(ResumeAfterFencing, ARefusedWriteStopsTheOperationWithoutUndoingAndTheNextL
     auto disk = std::make_shared<MemoryStateStore>();
     auto world = sim::World::create(engine_test::fast_sim());
     auto on = [&](std::shared_ptr<StateStore> store) {
-        Backends b = world->backends();
-        b.store = std::move(store);
-        return b;
+        return engine_test::backends_with(*world, std::move(store));
     };
     std::string op_id;
     sim::Snapshot when_refused;
