@@ -45,36 +45,9 @@ ServiceEntry entry_from_record(const ServiceRecord& record) {
     e.status.name = record.name;
     e.status.applied_objects = record.applied_objects.size();
     if (record.applied_spec) {
-        const ServiceSpec& spec = *record.applied_spec;
-        e.status.namespace_ = namespace_of(spec);
+        e.status.namespace_ = namespace_of(*record.applied_spec);
         e.status.phase = ServicePhase::ready;
-        for (const auto& ms : spec.microservices) {
-            for (const auto& v : ms.versions) {
-                const std::string vnf = spec.name + "-" + ms.name + "-" + v.name;
-                auto vnf_it = record.vnfs.find(vnf);
-                if (v.substrate() == Substrate::container) {
-                    WorkloadStatus w;
-                    w.id = {ms.name, v.name, 0};
-                    w.substrate = Substrate::container;
-                    w.state = WorkloadState::ready;
-                    if (vnf_it != record.vnfs.end()) w.vnf_id = vnf_it->second;
-                    e.workloads[w.id] = w;
-                    continue;
-                }
-                auto obs = record.observed.vms.find({ms.name, v.name});
-                if (obs == record.observed.vms.end()) continue;
-                for (std::size_t i = 0; i < obs->second.size(); ++i) {
-                    WorkloadStatus w;
-                    w.id = {ms.name, v.name, static_cast<int>(i)};
-                    w.substrate = Substrate::vm;
-                    w.state = WorkloadState::ready;
-                    if (vnf_it != record.vnfs.end()) w.vnf_id = vnf_it->second;
-                    w.server_id = obs->second[i].server_id;
-                    w.address = obs->second[i].address;
-                    e.workloads[w.id] = w;
-                }
-            }
-        }
+        e.workloads = recorded_workloads(record);
     } else {
         e.status.phase = ServicePhase::failed;
         e.status.message =
@@ -84,6 +57,40 @@ ServiceEntry entry_from_record(const ServiceRecord& record) {
 }
 
 }  // namespace
+
+std::map<WorkloadId, WorkloadStatus> recorded_workloads(const ServiceRecord& record) {
+    std::map<WorkloadId, WorkloadStatus> out;
+    if (!record.applied_spec) return out;
+    const ServiceSpec& spec = *record.applied_spec;
+    for (const auto& ms : spec.microservices) {
+        for (const auto& v : ms.versions) {
+            auto vnf_it = record.vnfs.find(spec.name + "-" + ms.name + "-" + v.name);
+            auto add = [&](WorkloadStatus w) {
+                w.state = WorkloadState::ready;
+                if (vnf_it != record.vnfs.end()) w.vnf_id = vnf_it->second;
+                out[w.id] = std::move(w);
+            };
+            if (v.substrate() == Substrate::container) {
+                WorkloadStatus w;
+                w.id = {ms.name, v.name, 0};
+                w.substrate = Substrate::container;
+                add(std::move(w));
+                continue;
+            }
+            auto obs = record.observed.vms.find({ms.name, v.name});
+            if (obs == record.observed.vms.end()) continue;
+            for (std::size_t i = 0; i < obs->second.size(); ++i) {
+                WorkloadStatus w;
+                w.id = {ms.name, v.name, static_cast<int>(i)};
+                w.substrate = Substrate::vm;
+                w.server_id = obs->second[i].server_id;
+                w.address = obs->second[i].address;
+                add(std::move(w));
+            }
+        }
+    }
+    return out;
+}
 
 Core::Core(Backends backends, OrchestratorOptions opts)
     : vnfm(std::move(backends.vnf_manager)),

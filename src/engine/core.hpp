@@ -67,6 +67,11 @@ struct ServiceEntry {
     std::shared_ptr<Operation::Shared> active;  // the running operation, if any
 };
 
+// The workloads a record says are in the mesh: every container version, and every VM it has
+// observed, of its applied spec. What a service's status lists after a successful operation,
+// also when the operation was resumed and did not itself create them.
+std::map<WorkloadId, WorkloadStatus> recorded_workloads(const ServiceRecord& record);
+
 class Core {
 public:
     Core(Backends backends, OrchestratorOptions options);

@@ -625,16 +625,26 @@ void Run::succeed() {
     }
     state_ = OperationState::succeeded;
     const OperationKind kind = request_.kind;
+    // The record is the truth: a resumed operation does not see again the workloads its dead
+    // predecessor already brought into the mesh, nor the status forget the removed ones.
+    auto recorded = kind == OperationKind::terminate ? std::map<WorkloadId, WorkloadStatus>{}
+                                                     : recorded_workloads(record_);
     core_.update_service(request_.service, [&](ServiceEntry& e) {
         e.status.last_operation_state = OperationState::succeeded;
         e.status.message.clear();
         if (kind == OperationKind::terminate) {
             e.status.phase = ServicePhase::terminated;
-        } else {
-            e.status.phase = ServicePhase::ready;
-            std::erase_if(e.workloads, [](const auto& kv) {
-                return kv.second.state == WorkloadState::terminated;
-            });
+            return;
+        }
+        e.status.phase = ServicePhase::ready;
+        std::erase_if(e.workloads, [&](const auto& kv) { return !recorded.contains(kv.first); });
+        for (auto& [id, w] : recorded) {
+            auto [it, added] = e.workloads.try_emplace(id, std::move(w));
+            if (added) continue;
+            WorkloadStatus& kept = it->second;  // keeps what the run learnt, fills the gaps
+            if (kept.vnf_id.empty()) kept.vnf_id = w.vnf_id;
+            if (kept.server_id.empty()) kept.server_id = w.server_id;
+            if (kept.address.empty()) kept.address = w.address;
         }
     });
     set_state(OperationState::succeeded);

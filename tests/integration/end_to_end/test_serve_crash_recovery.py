@@ -308,7 +308,7 @@ def main():
     base = tempfile.mkdtemp(prefix="meshorch-crash-")
     servers = backend_servers.BackendServers(base)
     log_path = os.path.join(base, "serve.log")
-    failed = False
+    failed = None
     try:
         with vm_fleet.VmFleet(base, VM_COUNT) as fleet:
             servers.start(fleet.cidr_of_first(VM_COUNT))
@@ -343,9 +343,9 @@ def main():
                 server.kill()
     except Failure as f:
         print("FAILED: %s" % f, flush=True)
-        failed = True
-    except Exception:
-        failed = True
+        failed = "FAILED: %s" % f
+    except Exception as e:
+        failed = "FAILED: %r" % e
         raise
     finally:
         servers.close()
@@ -354,6 +354,8 @@ def main():
                 print("---- meshorch serve log (tail) ----\n" + f.read()[-6000:])
             for name in ("tacker", "kube-apiserver"):
                 print("---- %s log (tail) ----\n%s" % (name, servers.log(name)[-2000:]))
+            # Again after the logs, where a reader of the output's tail finds it.
+            print(failed, flush=True)
         shutil.rmtree(base, ignore_errors=True)
     if failed:
         return 1

@@ -155,6 +155,34 @@ void refuse_every_proxy(sim::World& world) {
     world.script({sim::CallKind::inject, 1, sim::FaultKind::rejected, "", 0});
 }
 
+// One workload per container version of `spec` and one per VM of the world, with its address.
+void expect_status_lists_the_world(Orchestrator& orch, const sim::Snapshot& world,
+                                   const ServiceSpec& spec, const std::string& where) {
+    auto status = orch.status(spec.name);
+    ASSERT_TRUE(status) << where;
+    std::set<std::string> listed, wanted;
+    for (const auto& w : status->workloads) {
+        listed.insert(w.id.to_string() + (w.substrate == Substrate::vm ? " at " + w.address : ""));
+    }
+    for (const auto& ms : spec.microservices) {
+        for (const auto& v : ms.versions) {
+            if (v.substrate() == Substrate::container) {
+                wanted.insert(WorkloadId{ms.name, v.name, 0}.to_string());
+            }
+        }
+    }
+    std::set<std::string> vm_addresses;
+    for (const auto& vm : world.vms) vm_addresses.insert(vm.address);
+    for (const auto& w : status->workloads) {
+        if (w.substrate == Substrate::vm && vm_addresses.erase(w.address)) {
+            wanted.insert(w.id.to_string() + " at " + w.address);
+        }
+    }
+    EXPECT_EQ(listed, wanted) << where << ": the status lists workloads the world does not hold";
+    EXPECT_TRUE(vm_addresses.empty())
+        << where << ": the status does not list the VM at " << *vm_addresses.begin();
+}
+
 struct Trial {
     bool crashed = false;  // false: the operation ended before its nth write
 };
@@ -247,6 +275,11 @@ protected:
             if (!untouched && !ends_empty(phase)) {
                 EXPECT_TRUE(record.ok() && *record && (*record)->applied_spec)
                     << "no journal and no applied spec after the last write";
+                expect_status_lists_the_world(
+                    survivor, world->snapshot(),
+                    phase == Phase::reconfigure ? reconfigured_spec()
+                                                : engine_test::hybrid_spec("shop"),
+                    std::string(name_of(phase)) + " killed after its last write");
             }
             return trial;
         }
@@ -261,6 +294,11 @@ protected:
                 << "the record outlived the " << name_of(phase);
             return trial;
         }
+        // The status lists what is in the mesh, also what a dead process brought in.
+        expect_status_lists_the_world(
+            survivor, world->snapshot(),
+            phase == Phase::reconfigure ? reconfigured_spec() : engine_test::hybrid_spec("shop"),
+            std::string(name_of(phase)) + " killed at write " + std::to_string(writes));
         // The record is true to the world: a terminate from it leaves nothing.
         Operation gone = wait_done(survivor.terminate("shop"));
         EXPECT_EQ(gone.state(), OperationState::succeeded) << describe(gone.result());
