@@ -51,28 +51,93 @@ public:
     virtual ~CompletionBase() = default;
     // Drops the waiting handler without running it (shutdown).
     virtual void abandon() noexcept = 0;
+    // Answers the waiting coroutine with Errc::timeout or Errc::cancelled (the watchdog).
+    virtual void expire(Errc code) = 0;
+};
+
+// How often the watchdog looks for port calls that overran, while any is in flight.
+inline constexpr std::chrono::milliseconds watch_interval{100};
+
+// What the watchdog holds a port call to: answered with Errc::timeout once `give_up_at`
+// passes, with Errc::cancelled call_grace after `cancel` fires.
+struct Watch {
+    Clock::time_point give_up_at = Clock::time_point::max();
+    CancelToken cancel;
 };
 
 // Every Completion not yet completed, so that shutdown can drop what a backend never answered
-// before the io_context goes away.
+// before the io_context goes away; and the watchdog of the port calls among them.
 //
 // The gate closes the race between a backend thread completing a call and shutdown: a
 // completion holds the gate shared while it posts to (and lets go of) the engine's executor, and
 // shutdown takes it exclusively to close the registry, so no executor is touched once the
 // io_context may be gone.
+//
+// One watchdog for every call, instead of a timer and a cancel registration per call: those
+// were a seventh of the engine's work per call. It runs every watch_interval while a watched
+// call is in flight, and is parked otherwise (the waker starts it again).
 class Registry {
 public:
     // Returns 0 when the registry is already closed: the caller drops its handler at once.
-    std::uint64_t add(std::weak_ptr<CompletionBase> c) {
-        std::lock_guard lock(mutex_);
-        if (closed_) return 0;
-        const auto id = next_++;
-        live_.emplace(id, std::move(c));
+    std::uint64_t add(std::weak_ptr<CompletionBase> c, std::optional<Watch> watch = {}) {
+        bool wake = false;
+        std::uint64_t id = 0;
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_) return 0;
+            id = next_++;
+            Entry& e = live_[id];
+            e.completion = std::move(c);
+            if (watch) {
+                e.watch = std::move(*watch);
+                if (watched_++ == 0 && parked_) {
+                    parked_ = false;
+                    wake = true;
+                }
+            }
+        }
+        if (wake && waker_) waker_();
         return id;
     }
     void remove(std::uint64_t id) {
         std::lock_guard lock(mutex_);
-        live_.erase(id);
+        auto it = live_.find(id);
+        if (it == live_.end()) return;
+        if (it->second.watch) --watched_;
+        live_.erase(it);
+    }
+    // Called (outside the registry's lock) when a watched call arrives and the watchdog is
+    // parked: it starts the watchdog, which then calls expire_overdue() every watch_interval.
+    void set_waker(std::function<void()> waker) { waker_ = std::move(waker); }
+    // Answers the watched calls that overran. False when none is watched any more: the
+    // watchdog stops, parked until the next watched call wakes it.
+    bool expire_overdue(Clock::time_point now) {
+        std::vector<std::pair<std::shared_ptr<CompletionBase>, Errc>> due;
+        {
+            std::lock_guard lock(mutex_);
+            if (closed_ || watched_ == 0) {
+                parked_ = true;
+                return false;
+            }
+            for (auto& [id, e] : live_) {
+                if (!e.watch) continue;
+                std::optional<Errc> code;
+                if (now >= e.watch->give_up_at) {
+                    code = Errc::timeout;
+                } else if (e.watch->cancel.cancelled()) {
+                    // Seen now: the backend has call_grace from here to honour the cancel.
+                    if (e.cancel_seen == Clock::time_point::max()) {
+                        e.cancel_seen = now;
+                    } else if (now >= e.cancel_seen + call_grace) {
+                        code = Errc::cancelled;
+                    }
+                }
+                if (!code) continue;
+                if (auto c = e.completion.lock()) due.emplace_back(std::move(c), *code);
+            }
+        }
+        for (auto& [c, code] : due) c->expire(code);  // each removes itself
+        return true;
     }
     // Held shared for as long as a completion touches the engine's executor.
     std::shared_lock<std::shared_mutex> enter() { return std::shared_lock(gate_); }
@@ -86,10 +151,11 @@ public:
             std::unique_lock gate(gate_);  // waits for completions in progress
             std::lock_guard lock(mutex_);
             closed_ = true;
-            for (auto& [id, weak] : live_) {
-                if (auto c = weak.lock()) all.push_back(std::move(c));
+            for (auto& [id, e] : live_) {
+                if (auto c = e.completion.lock()) all.push_back(std::move(c));
             }
             live_.clear();
+            watched_ = 0;
         }
         // Outside the gate: dropping a handler can destroy coroutine frames whose own
         // completions then try to enter it.
@@ -97,12 +163,32 @@ public:
     }
 
 private:
+    struct Entry {
+        std::weak_ptr<CompletionBase> completion;
+        std::optional<Watch> watch;
+        Clock::time_point cancel_seen = Clock::time_point::max();
+    };
     std::shared_mutex gate_;
     mutable std::mutex mutex_;
     bool closed_ = false;
+    bool parked_ = true;
+    std::size_t watched_ = 0;
     std::uint64_t next_ = 1;
-    std::unordered_map<std::uint64_t, std::weak_ptr<CompletionBase>> live_;
+    std::unordered_map<std::uint64_t, Entry> live_;
+    std::function<void()> waker_;
 };
+
+// The watchdog's loop: expires the overrunning calls every watch_interval until none is watched.
+inline Task<void> watch_calls(std::shared_ptr<Registry> registry) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor);
+    for (;;) {
+        timer.expires_after(watch_interval);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !registry->expire_overdue(Clock::now())) co_return;
+    }
+}
 
 // A one-shot bridge from any thread to a coroutine waiting on its strand.
 template <class T>
@@ -111,11 +197,12 @@ public:
     using Handler = asio::any_completion_handler<void(Result<T>)>;
 
     static std::shared_ptr<Completion> create(const std::shared_ptr<Registry>& registry,
-                                              Handler handler, Executor executor) {
+                                              Handler handler, Executor executor,
+                                              std::optional<Watch> watch = {}) {
         auto c =
             std::shared_ptr<Completion>(new Completion(std::move(handler), std::move(executor)));
         c->registry_ = registry;
-        c->id_ = registry->add(c);
+        c->id_ = registry->add(c, std::move(watch));
         if (c->id_ == 0) c->abandon();  // shutting down: the coroutine is never resumed
         return c;
     }
@@ -137,6 +224,11 @@ public:
             std::move(h)(std::move(r));
         });
         return true;  // the executor copy is released here, still inside the gate
+    }
+
+    void expire(Errc code) override {
+        complete(make_error(code,
+                            code == Errc::timeout ? "no answer before the deadline" : "cancelled"));
     }
 
     void abandon() noexcept override {
@@ -174,12 +266,13 @@ private:
 // Suspends the calling coroutine until `start(completion)` (or whoever it hands the completion
 // to) completes it.
 template <class T, class Start>
-Task<Result<T>> wait_for_completion(std::shared_ptr<Registry> registry, Start start) {
+Task<Result<T>> wait_for_completion(std::shared_ptr<Registry> registry, Start start,
+                                    std::optional<Watch> watch = {}) {
     auto executor = co_await asio::this_coro::executor;
     // (Awaitables are made in a statement of their own throughout the engine: GCC 12 destroys
     // lambda temporaries that live across a co_await twice.)
-    auto initiation = [&registry, &executor, &start](auto handler) {
-        auto c = Completion<T>::create(registry, std::move(handler), executor);
+    auto initiation = [&registry, &executor, &start, &watch](auto handler) {
+        auto c = Completion<T>::create(registry, std::move(handler), executor, std::move(watch));
         start(std::move(c));
     };
     auto waiting = asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
@@ -292,8 +385,8 @@ inline Task<bool> sleep_until(Clock::time_point when, CancelToken token) {
 
 // Calls one port function with `ctx` and waits for its callback, holding a permit of the
 // backend while the call is in flight. A call that overruns its deadline (or ignores a cancel)
-// by call_grace is answered with Errc::timeout (Errc::cancelled) by the engine itself; its late
-// answer is dropped.
+// by call_grace is answered with Errc::timeout (Errc::cancelled) by the registry's watchdog;
+// its late answer is dropped.
 template <class T, class Start>
 Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend, CallContext ctx,
                           Start start) {
@@ -301,41 +394,18 @@ Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend
     if (ctx.cancel.cancelled()) co_return make_error(Errc::cancelled, "cancelled");
     if (Clock::now() >= ctx.deadline) co_return make_error(Errc::timeout, "deadline passed");
 
-    auto executor = co_await asio::this_coro::executor;
-    auto timer = std::make_shared<asio::steady_timer>(std::move(executor));
-    std::uint64_t registration = 0;
-    auto result_task = wait_for_completion<T>(registry, [&](std::shared_ptr<Completion<T>> c) {
-        std::weak_ptr<Completion<T>> weak = c;
-        auto arm = [weak](asio::steady_timer& t, Clock::time_point when, Errc code) {
-            t.expires_at(when);
-            t.async_wait([weak, code](boost::system::error_code ec) {
-                if (ec) return;
-                if (auto c2 = weak.lock()) {
-                    c2->complete(make_error(code, code == Errc::timeout
-                                                      ? "no answer before the deadline"
-                                                      : "cancelled"));
-                }
-            });
-        };
-        if (ctx.deadline < Clock::time_point::max() - call_grace) {
-            arm(*timer, ctx.deadline + call_grace, Errc::timeout);
-        }
-        // As in sleep_until: no executor in a callback that may outlive the io_context.
-        registration =
-            ctx.cancel.on_cancel([arm, weak_timer = std::weak_ptr<asio::steady_timer>(timer)] {
-                auto t = weak_timer.lock();
-                if (!t) return;
-                asio::post(t->get_executor(), [arm, weak_timer] {
-                    if (auto t2 = weak_timer.lock()) {
-                        arm(*t2, Clock::now() + call_grace, Errc::cancelled);
-                    }
-                });
-            });
-        start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
-    });
+    Watch watch;
+    if (ctx.deadline < Clock::time_point::max() - call_grace) {
+        watch.give_up_at = ctx.deadline + call_grace;
+    }
+    watch.cancel = ctx.cancel;
+    auto result_task = wait_for_completion<T>(
+        registry,
+        [&](std::shared_ptr<Completion<T>> c) {
+            start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
+        },
+        std::move(watch));
     Result<T> result = co_await std::move(result_task);
-    ctx.cancel.forget(registration);
-    timer->cancel();
     co_return result;
 }
 

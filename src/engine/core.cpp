@@ -153,6 +153,9 @@ Core::Core(Backends backends, OrchestratorOptions opts)
     const int threads = std::max(1, options.threads);
     io_ = std::make_unique<asio::io_context>(threads);
     work_.emplace(io_->get_executor());
+    // The registry closes before the io_context goes, and wakes no watchdog once closed.
+    registry->set_waker(
+        [this] { asio::co_spawn(io_->get_executor(), watch_calls(registry), asio::detached); });
     events_.emplace(asio::make_strand(*io_));
     threads_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {
