@@ -430,24 +430,41 @@ void Core::unsubscribe(SubscriptionId id) {
 }
 
 void Core::publish(Event event) {
-    asio::post(*events_, [this, e = std::move(event)] { deliver(e); });
+    bool first = false;
+    {
+        std::lock_guard lock(pending_events_mutex_);
+        first = pending_events_.empty();
+        pending_events_.push_back(std::move(event));
+    }
+    // One hop to the event strand per batch, not per event: under load many events share it.
+    // A batch is taken whole, so an event that finds others queued is delivered with them, in
+    // order, and before anything posted to the strand after it (finish()).
+    if (first) asio::post(*events_, [this] { deliver_pending(); });
 }
 
-void Core::deliver(const Event& event) {
+void Core::deliver_pending() {
+    std::vector<Event> batch;
+    {
+        std::lock_guard lock(pending_events_mutex_);
+        batch.swap(pending_events_);
+    }
     std::lock_guard delivering(delivery_mutex_);
     std::vector<std::shared_ptr<std::function<void(const Event&)>>> callbacks;
-    {
-        std::lock_guard lock(subscribers_mutex_);
-        callbacks.reserve(subscribers_.size());
-        for (auto& [id, cb] : subscribers_) callbacks.push_back(cb);
-    }
-    for (auto& cb : callbacks) {
-        try {
-            if (*cb) (*cb)(event);
-        } catch (const std::exception& e) {
-            log->error("[{}] an event subscriber threw: {}", event.operation_id, e.what());
-        } catch (...) {
-            log->error("[{}] an event subscriber threw", event.operation_id);
+    for (const Event& event : batch) {
+        // Per event: a callback may unsubscribe itself or another one.
+        callbacks.clear();
+        {
+            std::lock_guard lock(subscribers_mutex_);
+            for (auto& [id, cb] : subscribers_) callbacks.push_back(cb);
+        }
+        for (auto& cb : callbacks) {
+            try {
+                if (*cb) (*cb)(event);
+            } catch (const std::exception& e) {
+                log->error("[{}] an event subscriber threw: {}", event.operation_id, e.what());
+            } catch (...) {
+                log->error("[{}] an event subscriber threw", event.operation_id);
+            }
         }
     }
 }

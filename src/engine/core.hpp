@@ -130,7 +130,7 @@ public:
     Semaphore injector_slots;
 
 private:
-    void deliver(const Event& event);
+    void deliver_pending();  // on the event strand: every event published so far
     void complete(const std::shared_ptr<Operation::Shared>& op, OperationState state,
                   std::optional<Error> error);
     std::string next_operation_id();
@@ -149,6 +149,8 @@ private:
     std::uint64_t op_counter_ = 0;
     std::condition_variable idle_cv_;  // an operation finished
 
+    std::mutex pending_events_mutex_;
+    std::vector<Event> pending_events_;  // published, not yet delivered
     std::mutex subscribers_mutex_;
     std::map<SubscriptionId, std::shared_ptr<std::function<void(const Event&)>>> subscribers_;
     SubscriptionId next_subscription_ = 1;
