@@ -43,6 +43,8 @@ struct Object {
 
 // Builds an Object whose key is read from the manifest's apiVersion/kind/metadata.
 Object make_object(boost::json::object manifest);
+// The key make_object() would read from `manifest`, without copying it.
+ObjectKey key_of(const boost::json::object& manifest);
 
 // A set of objects kept in apply order (see ObjectKey ordering). At most one object per key.
 class ObjectSet {
@@ -62,6 +64,8 @@ public:
     const_iterator end() const noexcept { return objects_.end(); }
 
     std::vector<boost::json::value> manifests() const;  // in apply order
+    // Moves every object out, in apply order, without copies; the set is left empty.
+    std::vector<Object> release() &&;
     friend bool operator==(const ObjectSet&, const ObjectSet&) = default;
 
 private:

@@ -34,5 +34,11 @@ struct Plan {
 //     shrunken DestinationRule patched after the VirtualServices that stopped using them.
 // An object whose manifest is unchanged never appears.
 Plan plan(const ObjectSet& applied, const ObjectSet& desired);
+// The same plan, with the desired objects moved into the actions instead of copied; `desired`
+// is left empty.
+Plan plan(const ObjectSet& applied, ObjectSet&& desired);
+// plan() over a part of an applied set, borrowed: `applied` points at objects in apply order
+// (the order an ObjectSet iterates in), at most one per key, that outlive the call.
+Plan plan_subset(const std::vector<const Object*>& applied, ObjectSet&& desired);
 
 }  // namespace meshorch

@@ -56,18 +56,20 @@ bool Run::suspend_if_asked() {
     return true;
 }
 
-Plan Run::plan_objects(const ObjectSet& applied, const ObjectSet& desired) const {
-    if (unverified_.empty()) return plan(applied, desired);
+Plan Run::plan_objects(const std::vector<const Object*>& applied, ObjectSet&& desired) const {
+    if (unverified_.empty()) return plan_subset(applied, std::move(desired));
     // An empty manifest differs from every desired one, so the plan writes the object again
-    // (or removes it), in its usual order.
-    ObjectSet doubted = applied;
-    for (const auto& [key, object] : applied) {
-        if (!unverified_.count(key)) continue;
-        Object blank;
-        blank.key = key;
-        doubted.put(std::move(blank));
+    // (or removes it), in its usual order (same key, same place).
+    std::vector<Object> blanks;
+    blanks.reserve(applied.size());  // no reallocation: `doubted` points into it
+    std::vector<const Object*> doubted = applied;
+    for (const Object*& object : doubted) {
+        if (!unverified_.count(object->key)) continue;
+        Object& blank = blanks.emplace_back();
+        blank.key = object->key;
+        object = &blank;
     }
-    return plan(doubted, desired);
+    return plan_subset(doubted, std::move(desired));
 }
 
 Task<void> Run::resume_flow() {

@@ -21,11 +21,12 @@ bool is_mesh(const std::string& kind) {
     return !is_prerequisite(kind) && !is_entry(kind);
 }
 
+// The objects of `set` whose kind passes `pred`, borrowed, in apply order.
 template <class Pred>
-ObjectSet select(const ObjectSet& set, Pred pred) {
-    ObjectSet out;
+std::vector<const Object*> select(const ObjectSet& set, Pred pred) {
+    std::vector<const Object*> out;
     for (const auto& [key, object] : set) {
-        if (pred(key.kind)) out.put(object);
+        if (pred(key.kind)) out.push_back(&object);
     }
     return out;
 }
@@ -105,15 +106,15 @@ Task<Status> Run::converge(const ServiceSpec* target, Ctx ctx, Mode mode) {
 
 Task<Status> Run::prepare(const ServiceSpec* target, Ctx ctx, Mode mode) {
     if (!target) co_return Ok{};
-    std::optional<Object> ns;
+    std::optional<ObjectKey> ns;
     for (const auto& [key, object] : render_cluster_prerequisites(*target)) {
-        if (key.kind == "Namespace") ns = object;
+        if (key.kind == "Namespace") ns = key;
     }
     // A namespace that exists and is not ours is used as it is, and never deleted.
     if (ns && !previous_ && mode == Mode::apply && !record_.namespace_created &&
-        !record_.applied_objects.find(ns->key)) {
+        !record_.applied_objects.find(*ns)) {
         enter(OperationState::preparing, mode);
-        auto existing = co_await get_object(ns->key, ctx);
+        auto existing = co_await get_object(*ns, ctx);
         if (!existing.ok()) co_return existing.error();
         const bool ours =
             !*existing ||
@@ -122,13 +123,13 @@ Task<Status> Run::prepare(const ServiceSpec* target, Ctx ctx, Mode mode) {
         if (ours) {
             record_.namespace_created = true;
         } else {
-            step("namespace " + ns->key.name +
+            step("namespace " + ns->name +
                  " exists and is not managed by meshorch: using it as it is");
         }
     }
-    const ObjectSet desired = desired_prerequisites(target);
-    const ObjectSet applied = select(record_.applied_objects, is_prerequisite);
-    Plan p = only(plan_objects(applied, desired), true, false);
+    Plan p = only(plan_objects(select(record_.applied_objects, is_prerequisite),
+                               desired_prerequisites(target)),
+                  true, false);
     if (p.empty()) co_return Ok{};
     enter(OperationState::preparing, mode);
     Status s = co_await execute(std::move(p), ctx);
@@ -422,10 +423,10 @@ Task<Status> Run::inject_vm(const ServiceSpec* target, std::string ms, std::stri
 
 Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool prune, Mode mode,
                                         OperationState state) {
-    const ObjectSet desired =
+    ObjectSet desired =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
-    const ObjectSet applied = select(record_.applied_objects, is_entry);
-    Plan p = only(plan_objects(applied, desired), true, prune);
+    Plan p = only(plan_objects(select(record_.applied_objects, is_entry), std::move(desired)), true,
+                  prune);
     if (p.empty()) co_return Ok{};
     enter(state, mode);
     Status s = co_await execute(std::move(p), ctx, target == nullptr);
@@ -435,9 +436,8 @@ Task<Status> Run::sync_workload_entries(const ServiceSpec* target, Ctx ctx, bool
 // ---- configure ------------------------------------------------------------------------------
 
 Task<Status> Run::configure(const ServiceSpec* target, Ctx ctx, Mode mode) {
-    const ObjectSet desired = target ? render_mesh_config(*target) : ObjectSet{};
-    const ObjectSet applied = select(record_.applied_objects, is_mesh);
-    Plan p = plan_objects(applied, desired);
+    ObjectSet desired = target ? render_mesh_config(*target) : ObjectSet{};
+    Plan p = plan_objects(select(record_.applied_objects, is_mesh), std::move(desired));
     if (p.empty()) co_return Ok{};
     enter(OperationState::configuring, mode);
     Status s = co_await execute(std::move(p), ctx, target == nullptr);
@@ -509,9 +509,10 @@ Task<Status> Run::drain(const ServiceSpec* target, Ctx ctx, Mode mode) {
             if (!kept || dropped_servers_.count(vm.server_id)) leaving_vms.emplace_back(key, vm);
         }
     }
-    const ObjectSet desired_entries =
+    ObjectSet desired_entries =
         target ? render_workload_entries(*target, observed_for(target)) : ObjectSet{};
-    const Plan entries = plan_objects(select(record_.applied_objects, is_entry), desired_entries);
+    const Plan entries =
+        plan_objects(select(record_.applied_objects, is_entry), std::move(desired_entries));
     Plan prerequisites = only(plan_objects(select(record_.applied_objects, is_prerequisite),
                                            desired_prerequisites(target)),
                               false, true);
@@ -788,7 +789,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
     bool creates = false;
     for (const auto& action : p.actions) {
         if (action.kind != ActionKind::create) continue;
-        record_.applied_objects.put(action.object);
+        record_.applied_objects.put(action.object);  // the action keeps its own, to write
         creates = true;
     }
     if (creates) {
@@ -815,7 +816,7 @@ Task<Status> Run::execute(Plan p, Ctx ctx, bool best_effort) {
             case ActionKind::patch: {
                 Status s = co_await apply_object(action.object, ctx);
                 if (!s.ok()) co_return failing(std::move(s).error());
-                record_.applied_objects.put(action.object);
+                record_.applied_objects.put(std::move(action.object));  // the action is done
                 unverified_.erase(key);
                 changed = true;
                 step("applied " + key.to_string() + " (" + action.reason + ")");

@@ -710,16 +710,16 @@ Error Run::cancelled_or(Error error) const {
 // What is left that `target` does not have: object keys, VNFs and VMs with proxies.
 std::string Run::remaining(const ServiceSpec* target) const {
     std::vector<std::string> objects, vnfs, vms;
-    ObjectSet wanted;
+    std::set<ObjectKey> wanted;
     if (target) {
-        wanted = desired_prerequisites(target);
+        for (const auto& [k, o] : desired_prerequisites(target)) wanted.insert(k);
         for (const auto& [k, o] : render_workload_entries(*target, observed_for(target))) {
-            wanted.put(o);
+            wanted.insert(k);
         }
-        for (const auto& [k, o] : render_mesh_config(*target)) wanted.put(o);
+        for (const auto& [k, o] : render_mesh_config(*target)) wanted.insert(k);
     }
     for (const auto& [key, object] : record_.applied_objects) {
-        if (!wanted.find(key)) objects.push_back(key.to_string());
+        if (!wanted.count(key)) objects.push_back(key.to_string());
     }
     for (const auto& [name, id] : record_.vnfs) {
         auto info = version_of_vnf(name);

@@ -110,14 +110,17 @@ private:
     Task<Result<std::optional<Object>>> get_object(ObjectKey key, Ctx ctx);
     // Polls until the object no longer exists (a namespace's finalization), within the deadline.
     Task<Status> wait_until_gone(ObjectKey key, Ctx ctx);
-    Task<Status> apply_object(Object object, Ctx ctx);
+    // `object` must outlive the returned task (the caller awaits it at once).
+    Task<Status> apply_object(const Object& object, Ctx ctx);
     Task<Status> remove_object(ObjectKey key, Ctx ctx);
     // The VNF's id and whether it existed already (found by name).
-    Task<Result<std::pair<std::string, bool>>> create_or_adopt_vnf(VnfRequest request, Ctx ctx);
+    // `request` must outlive the returned task, as in the other steps that take references.
+    Task<Result<std::pair<std::string, bool>>> create_or_adopt_vnf(const VnfRequest& request,
+                                                                   Ctx ctx);
     Task<Result<std::optional<VnfInstance>>> find_vnf(std::string name, Ctx ctx);
     Task<Result<std::optional<VnfInstance>>> get_vnf(std::string id, Ctx ctx);
     // The LCM operation id, or "" when there is nothing to do.
-    Task<Result<std::string>> start_instantiate(std::string id, VnfRequest request, Ctx ctx);
+    Task<Result<std::string>> start_instantiate(std::string id, const VnfRequest& request, Ctx ctx);
     Task<Result<std::string>> start_scale(std::string id, int instances, Ctx ctx);
     Task<Result<std::string>> start_heal(std::string id, std::string server_id, Ctx ctx);
     Task<Result<std::string>> start_terminate(std::string id, Ctx ctx);
@@ -151,7 +154,8 @@ private:
     bool suspend_if_asked();
     // plan(applied, desired), except that objects this process has not written itself since a
     // resume are not trusted to be as recorded: each is written again (apply is idempotent).
-    Plan plan_objects(const ObjectSet& applied, const ObjectSet& desired) const;
+    // `applied`: borrowed from the record, in apply order; `desired` moves into the actions.
+    Plan plan_objects(const std::vector<const Object*>& applied, ObjectSet&& desired) const;
 
     // ---- record, status and events (run.cpp)
     // Saves the record (with the journal, when one is open).

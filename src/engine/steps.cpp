@@ -86,14 +86,17 @@ Task<Result<std::optional<Object>>> Run::get_object(ObjectKey key, Ctx ctx) {
     co_return r;
 }
 
-Task<Status> Run::apply_object(Object object, Ctx ctx) {
+Task<Status> Run::apply_object(const Object& object, Ctx ctx) {
     auto cluster = core_.cluster;
     Core* core = &core_;
     const std::string what = "apply " + object.key.to_string();
-    auto r_task = retry<Object>(what, ctx, [core, cluster, object](CallContext call) {
+    // By address: the port copies what it keeps when it is called, and every attempt is
+    // awaited here, while the caller's object lives. A manifest is costly to copy.
+    const Object* in = &object;
+    auto r_task = retry<Object>(what, ctx, [core, cluster, in](CallContext call) {
         return call_port<Object>(core->registry, core->cluster_slots, std::move(call),
-                                 [cluster, object](const CallContext& c, Callback<Object> cb) {
-                                     cluster->apply(object, c, std::move(cb));
+                                 [cluster, in](const CallContext& c, Callback<Object> cb) {
+                                     cluster->apply(*in, c, std::move(cb));
                                  });
     });
     auto r = co_await std::move(r_task);
@@ -227,10 +230,11 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
 
 namespace {
 
-Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, VnfRequest request,
+// `request` outlives the task (see Run::create_or_adopt_vnf).
+Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, const VnfRequest* request,
                                                           CallContext call) {
     auto vnfm = core->vnfm;
-    const std::string name = request.name;
+    const std::string name = request->name;
     auto found_task = call_port<std::optional<VnfInstance>>(
         core->registry, core->vnfm_slots, call,
         [vnfm, name](const CallContext& c, Callback<std::optional<VnfInstance>> cb) {
@@ -242,14 +246,15 @@ Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, VnfRequest
     auto created_task =
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, request](const CallContext& c, Callback<std::string> cb) {
-                                   vnfm->create_vnf(request, c, std::move(cb));
+                                   vnfm->create_vnf(*request, c, std::move(cb));
                                });
     auto created = co_await std::move(created_task);
     if (!created.ok()) co_return created.error();
     co_return std::pair<std::string, bool>(*created, false);
 }
 
-Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfRequest request,
+// `request` outlives the task (see Run::start_instantiate).
+Task<Result<std::string>> instantiate_once(Core* core, std::string id, const VnfRequest* request,
                                            CallContext call) {
     // Already instantiated (a retry after a lost answer): nothing to start.
     auto vnfm = core->vnfm;
@@ -264,7 +269,7 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfReques
     auto started_task =
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
-                                   vnfm->instantiate(id, request, c, std::move(cb));
+                                   vnfm->instantiate(id, *request, c, std::move(cb));
                                });
     auto started = co_await std::move(started_task);
     co_return started;
@@ -272,12 +277,14 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, VnfReques
 
 }  // namespace
 
-Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(VnfRequest request, Ctx ctx) {
+Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(const VnfRequest& request,
+                                                                    Ctx ctx) {
     Core* core = &core_;
+    // By address, as in apply_object: the request (with its Deployment) is not copied per try.
+    const VnfRequest* in = &request;
     auto r_task = retry<std::pair<std::string, bool>>(
-        "create VNF " + request.name, ctx, [core, request](CallContext call) {
-            return find_or_create(core, request, std::move(call));
-        });
+        "create VNF " + request.name, ctx,
+        [core, in](CallContext call) { return find_or_create(core, in, std::move(call)); });
     auto r = co_await std::move(r_task);
     co_return r;
 }
@@ -314,12 +321,14 @@ Task<Result<std::optional<VnfInstance>>> Run::get_vnf(std::string id, Ctx ctx) {
     co_return std::optional<VnfInstance>(std::move(*r));
 }
 
-Task<Result<std::string>> Run::start_instantiate(std::string id, VnfRequest request, Ctx ctx) {
+Task<Result<std::string>> Run::start_instantiate(std::string id, const VnfRequest& request,
+                                                 Ctx ctx) {
     Core* core = &core_;
-    auto r_task = retry<std::string>(
-        "instantiate VNF " + request.name, ctx, [core, id, request](CallContext call) {
-            return instantiate_once(core, id, request, std::move(call));
-        });
+    const VnfRequest* in = &request;  // by address, as in create_or_adopt_vnf
+    auto r_task = retry<std::string>("instantiate VNF " + request.name, ctx,
+                                     [core, id, in](CallContext call) {
+                                         return instantiate_once(core, id, in, std::move(call));
+                                     });
     auto r = co_await std::move(r_task);
     co_return r;
 }

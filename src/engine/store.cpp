@@ -77,6 +77,32 @@ void assign_if_changed(T& kept, const T& wanted) {
     if (!(kept == wanted)) kept = wanted;
 }
 
+// The journal is rewritten by almost every save, yet mostly only its state changes: its target
+// spec and sets are compared rather than copied again. The binding names every field, as in
+// save().
+void sync(std::optional<OperationJournal>& kept, const std::optional<OperationJournal>& wanted) {
+    if (!wanted || !kept) {
+        kept = wanted;
+        return;
+    }
+    const auto& [id, kind, state, started, target, workload, rolling_back, error_code,
+                 error_message, touched_vnfs, creating_vnfs, lcm_operations, injecting] = *wanted;
+    OperationJournal& j = *kept;
+    j.id = id;
+    j.kind = kind;
+    j.state = state;
+    j.started = started;
+    assign_if_changed(j.target, target);
+    j.workload = workload;
+    j.rolling_back = rolling_back;
+    j.error_code = error_code;
+    j.error_message = error_message;
+    assign_if_changed(j.touched_vnfs, touched_vnfs);
+    assign_if_changed(j.creating_vnfs, creating_vnfs);
+    assign_if_changed(j.lcm_operations, lcm_operations);
+    assign_if_changed(j.injecting, injecting);
+}
+
 }  // namespace
 
 Result<std::optional<ServiceRecord>> MemoryStateStore::load(const std::string& service) {
@@ -106,7 +132,7 @@ Status MemoryStateStore::save(const ServiceRecord& record) {
     assign_if_changed(kept.observed, observed);
     kept.namespace_created = namespace_created;
     assign_if_changed(kept.token_expiry, token_expiry);
-    kept.operation = operation;
+    sync(kept.operation, operation);
     return Ok{};
 }
 

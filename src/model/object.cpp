@@ -41,14 +41,20 @@ std::string ObjectKey::to_string() const {
     return kind + " " + (namespace_.empty() ? name : namespace_ + "/" + name);
 }
 
+ObjectKey key_of(const boost::json::object& manifest) {
+    ObjectKey key;
+    key.api_version = string_at(manifest, "apiVersion");
+    key.kind = string_at(manifest, "kind");
+    if (const auto* md = manifest.if_contains("metadata"); md && md->is_object()) {
+        key.name = string_at(md->get_object(), "name");
+        key.namespace_ = string_at(md->get_object(), "namespace");
+    }
+    return key;
+}
+
 Object make_object(boost::json::object manifest) {
     Object o;
-    o.key.api_version = string_at(manifest, "apiVersion");
-    o.key.kind = string_at(manifest, "kind");
-    if (const auto* md = manifest.if_contains("metadata"); md && md->is_object()) {
-        o.key.name = string_at(md->get_object(), "name");
-        o.key.namespace_ = string_at(md->get_object(), "namespace");
-    }
+    o.key = key_of(manifest);
     o.manifest = std::move(manifest);
     return o;
 }
@@ -80,6 +86,14 @@ std::vector<boost::json::value> ObjectSet::manifests() const {
     std::vector<boost::json::value> out;
     out.reserve(objects_.size());
     for (const auto& [key, object] : objects_) out.emplace_back(object.manifest);
+    return out;
+}
+
+std::vector<Object> ObjectSet::release() && {
+    std::vector<Object> out;
+    out.reserve(objects_.size());
+    for (auto& [key, object] : objects_) out.push_back(std::move(object));
+    objects_.clear();
     return out;
 }
 

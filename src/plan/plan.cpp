@@ -42,30 +42,43 @@ bool same_name(const ObjectKey& a, const ObjectKey& b) {
     return a.kind == b.kind && a.namespace_ == b.namespace_ && a.name == b.name;
 }
 
-// One key that differs between applied and desired.
+// One key that differs between applied and desired. `Desired` is `const Object*` when the
+// caller keeps its desired set (the actions get copies), `Object*` when it gave the set up (the
+// actions take the objects).
+template <class Desired>
 struct Change {
     const Object* before = nullptr;  // as applied; null: create
-    const Object* after = nullptr;   // as desired; null: remove
+    Desired after = nullptr;         // as desired; null: remove
 };
 
-// Every differing object, in apply order (of the desired key when both exist).
-std::vector<Change> changes_between(const ObjectSet& applied, const ObjectSet& desired) {
-    std::vector<Change> out;
+Object take(const Object* desired) {
+    return *desired;
+}
+Object take(Object* desired) {
+    return std::move(*desired);
+}
+
+// Every differing object, in apply order (of the desired key when both exist). Both lists are
+// in apply order.
+template <class Desired>
+std::vector<Change<Desired>> changes_between(const std::vector<const Object*>& applied,
+                                             const std::vector<Desired>& desired) {
+    std::vector<Change<Desired>> out;
     auto a = applied.begin();
     auto d = desired.begin();
     while (a != applied.end() || d != desired.end()) {
         const auto order = a == applied.end()   ? std::strong_ordering::greater
                            : d == desired.end() ? std::strong_ordering::less
-                                                : a->first <=> d->first;
+                                                : (*a)->key <=> (*d)->key;
         if (order < 0) {
-            out.push_back({&a->second, nullptr});
+            out.push_back({*a, nullptr});
             ++a;
         } else if (order > 0) {
-            out.push_back({nullptr, &d->second});
+            out.push_back({nullptr, *d});
             ++d;
         } else {
-            if (!plan_detail::json_equal(a->second.manifest, d->second.manifest)) {
-                out.push_back({&a->second, &d->second});
+            if (!plan_detail::json_equal((*a)->manifest, (*d)->manifest)) {
+                out.push_back({*a, *d});
             }
             ++a;
             ++d;
@@ -98,7 +111,7 @@ std::vector<Change> changes_between(const ObjectSet& applied, const ObjectSet& d
         }
         begin = end;
     }
-    std::erase_if(out, [](const Change& c) { return !c.before && !c.after; });
+    std::erase_if(out, [](const Change<Desired>& c) { return !c.before && !c.after; });
     return out;
 }
 
@@ -188,20 +201,22 @@ json::object union_manifest(const Object& before, const Object& after) {
     return out;
 }
 
-bool is_destination_rule(const Change& c) {
+template <class Desired>
+bool is_destination_rule(const Change<Desired>& c) {
     return c.before && c.after && c.after->key.kind == "DestinationRule";
 }
 
 // A DestinationRule patch that takes subsets away, with a spec to hold the union in.
-bool drops_subsets(const Change& c, const SubsetChanges& subsets) {
+template <class Desired>
+bool drops_subsets(const Change<Desired>& c, const SubsetChanges& subsets) {
     const auto* spec = c.after->manifest.if_contains("spec");
     return !subsets.removed.empty() && spec && spec->is_object();
 }
 
-}  // namespace
-
-Plan plan(const ObjectSet& applied, const ObjectSet& desired) {
-    const std::vector<Change> changes = changes_between(applied, desired);
+// Both lists in apply order.
+template <class Desired>
+Plan plan_changes(const std::vector<const Object*>& applied, const std::vector<Desired>& desired) {
+    const std::vector<Change<Desired>> changes = changes_between(applied, desired);
     Plan out;
     out.actions.reserve(changes.size() + 4);
 
@@ -209,22 +224,23 @@ Plan plan(const ObjectSet& applied, const ObjectSet& desired) {
     //    subsets for now.
     std::vector<bool> split(changes.size(), false);
     for (std::size_t i = 0; i < changes.size(); ++i) {
-        const Change& c = changes[i];
+        const Change<Desired>& c = changes[i];
         if (!c.after) continue;
         if (!c.before) {
-            out.actions.push_back({ActionKind::create, *c.after, "new"});
+            out.actions.push_back({ActionKind::create, take(c.after), "new"});
             continue;
         }
         if (!is_destination_rule(c)) {
-            out.actions.push_back({ActionKind::patch, *c.after, patch_reason(*c.before, *c.after)});
+            std::string reason = patch_reason(*c.before, *c.after);  // before `after` is taken
+            out.actions.push_back({ActionKind::patch, take(c.after), std::move(reason)});
             continue;
         }
         const SubsetChanges subsets =
             plan_detail::subset_changes(plan_detail::subsets_of(c.before->manifest),
                                         plan_detail::subsets_of(c.after->manifest));
         if (!drops_subsets(c, subsets)) {
-            out.actions.push_back(
-                {ActionKind::patch, *c.after, subset_reason(*c.before, *c.after, subsets, true)});
+            std::string reason = subset_reason(*c.before, *c.after, subsets, true);
+            out.actions.push_back({ActionKind::patch, take(c.after), std::move(reason)});
             continue;
         }
         split[i] = true;
@@ -242,19 +258,48 @@ Plan plan(const ObjectSet& applied, const ObjectSet& desired) {
     // 2. break: deletions in reverse apply order (routes before the subsets and workloads they
     //    point at), each shrunken DestinationRule at its own place in that order.
     for (std::size_t i = changes.size(); i-- > 0;) {
-        const Change& c = changes[i];
+        const Change<Desired>& c = changes[i];
         if (!c.after) {
             out.actions.push_back({ActionKind::remove, *c.before, "no longer desired"});
         } else if (split[i]) {
             SubsetChanges subsets =
                 plan_detail::subset_changes(plan_detail::subsets_of(c.before->manifest),
                                             plan_detail::subsets_of(c.after->manifest));
-            out.actions.push_back(
-                {ActionKind::patch, *c.after,
-                 names_phrase("subset", subsets.removed, "removed") + " after routes moved"});
+            std::string reason =
+                names_phrase("subset", subsets.removed, "removed") + " after routes moved";
+            out.actions.push_back({ActionKind::patch, take(c.after), std::move(reason)});
         }
     }
     return out;
+}
+
+std::vector<const Object*> borrow(const ObjectSet& set) {
+    std::vector<const Object*> out;
+    out.reserve(set.size());
+    for (const auto& [key, object] : set) out.push_back(&object);
+    return out;
+}
+
+std::vector<Object*> borrow(std::vector<Object>& objects) {
+    std::vector<Object*> out;
+    out.reserve(objects.size());
+    for (auto& object : objects) out.push_back(&object);
+    return out;
+}
+
+}  // namespace
+
+Plan plan(const ObjectSet& applied, const ObjectSet& desired) {
+    return plan_changes(borrow(applied), borrow(desired));
+}
+
+Plan plan(const ObjectSet& applied, ObjectSet&& desired) {
+    return plan_subset(borrow(applied), std::move(desired));
+}
+
+Plan plan_subset(const std::vector<const Object*>& applied, ObjectSet&& desired) {
+    std::vector<Object> owned = std::move(desired).release();
+    return plan_changes(applied, borrow(owned));
 }
 
 }  // namespace meshorch

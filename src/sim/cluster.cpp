@@ -181,7 +181,7 @@ bool Core::namespace_exists(const std::string& ns) const {
     return objects.count(namespace_key(ns)) > 0;
 }
 
-Result<Object> Core::store_object(const Object& in, bool preload) {
+Result<Object> Core::store_object(Object in, bool preload) {
     const ObjectKey& key = in.key;
     const std::string desc = key.to_string();
     if (key.api_version.empty() || key.kind.empty() || key.name.empty()) {
@@ -189,7 +189,7 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
                    desc + " is invalid: apiVersion, kind and metadata.name are required");
     }
     if (!preload) {
-        const auto derived = make_object(in.manifest).key;
+        const auto derived = key_of(in.manifest);
         if (derived != key) {
             return k8s(Errc::backend, 400,
                        "the manifest (" + derived.api_version + " " + derived.to_string() +
@@ -209,7 +209,7 @@ Result<Object> Core::store_object(const Object& in, bool preload) {
         return namespace_not_found(key.namespace_);
     }
 
-    json::object manifest = in.manifest;
+    json::object manifest = std::move(in.manifest);
     manifest["apiVersion"] = key.api_version;
     manifest["kind"] = key.kind;
     auto& md_value = manifest["metadata"];
@@ -539,11 +539,14 @@ public:
     explicit SimCluster(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 
     void apply(const Object& object, const CallContext& ctx, Callback<Object> done) override {
-        core_->call<Object>(CallKind::k8s_apply, object.key.name, ctx, std::move(done),
-                            [object](Core& c, std::optional<FaultKind>) -> Result<Object> {
-                                std::lock_guard lock(c.mutex);
-                                return c.store_object(object, false);
-                            });
+        // The call keeps a copy until it is performed; performing it uses that copy up. (An
+        // init-capture: a plain capture of `object` would be const, and its move a copy.)
+        core_->call<Object>(
+            CallKind::k8s_apply, object.key.name, ctx, std::move(done),
+            [kept = object](Core& c, std::optional<FaultKind>) mutable -> Result<Object> {
+                std::lock_guard lock(c.mutex);
+                return c.store_object(std::move(kept), false);
+            });
     }
 
     void get(const ObjectKey& key, const CallContext& ctx,

@@ -265,7 +265,8 @@ public:
     // Cluster objects (cluster.cpp)
     bool namespace_exists(const std::string& ns) const;
     // Server-side apply. `preload`: no call, no namespace checks, labels become foreign-owned.
-    Result<Object> store_object(const Object& object, bool preload);
+    // Takes the object: what is stored is made from its manifest, without a copy.
+    Result<Object> store_object(Object object, bool preload);
     void remove_object(const ObjectKey& key);
     void reconcile_deployment(const ObjectKey& key);
     void remove_pod(const PodId& id, bool recreate);

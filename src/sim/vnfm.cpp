@@ -191,13 +191,15 @@ public:
                     Callback<std::string> done) override {
         core_->call<std::string>(
             CallKind::vnf_create, request.name, ctx, std::move(done),
-            [request](Core& c, std::optional<FaultKind>) -> Result<std::string> {
+            // Performed once: the request the call keeps moves into the VNF. (An init-capture:
+            // a plain capture of `request` would be const, and its move a copy.)
+            [kept = request](Core& c, std::optional<FaultKind>) mutable -> Result<std::string> {
                 std::lock_guard lock(c.mutex);
                 SimVnf vnf;
                 vnf.id = c.new_uuid();
-                vnf.name = request.name;
-                vnf.substrate = request.substrate;
-                vnf.request = request;
+                vnf.name = kept.name;
+                vnf.substrate = kept.substrate;
+                vnf.request = std::move(kept);
                 vnf.seq = c.next_vnf_seq++;
                 const std::string id = vnf.id;
                 c.add_vnf(std::move(vnf));
@@ -209,7 +211,8 @@ public:
                      Callback<std::string> done) override {
         core_->call<std::string>(
             CallKind::vnf_instantiate, label(vnf_id), ctx, std::move(done),
-            [vnf_id, request](Core& c, std::optional<FaultKind> effect) -> Result<std::string> {
+            [vnf_id, kept = request](
+                Core& c, std::optional<FaultKind> effect) mutable -> Result<std::string> {
                 std::lock_guard lock(c.mutex);
                 auto it = c.vnfs.find(vnf_id);
                 if (it == c.vnfs.end()) return vnf_not_found(vnf_id);
@@ -220,7 +223,7 @@ public:
                 }
                 const std::string name = vnf.name;
                 const Substrate substrate = vnf.substrate;
-                vnf.request = request;
+                vnf.request = std::move(kept);  // performed once, as in create_vnf
                 vnf.request.name = name;
                 vnf.request.substrate = substrate;
                 return start_op(c, vnf, "INSTANTIATE", effect, instantiate_completion);
@@ -480,9 +483,10 @@ private:
         if (!spec.get_object().contains("replicas")) {
             spec.get_object()["replicas"] = std::max(0, vnf.request.instances);
         }
-        auto stored = c.store_object(deployment, false);
+        ObjectKey key = deployment.key;
+        auto stored = c.store_object(std::move(deployment), false);
         if (!stored) return stored.error().message;
-        vnf.deployment = deployment.key;
+        vnf.deployment = std::move(key);
         vnf.instantiated = true;
         return std::nullopt;
     }
@@ -497,7 +501,7 @@ private:
         auto& spec = updated.manifest["spec"];
         if (!spec.is_object()) spec = boost::json::object();
         spec.get_object()["replicas"] = replicas;
-        auto stored = c.store_object(updated, false);
+        auto stored = c.store_object(std::move(updated), false);
         if (!stored) return stored.error().message;
         return std::nullopt;
     }

@@ -227,6 +227,36 @@ TEST(PlanProperty, RandomPairsConvergeWithoutDanglingRoutes) {
     EXPECT_GT(splits, 20u);
 }
 
+// The engine's entry points (the desired set given up, the applied set borrowed in part) plan
+// exactly what plan(applied, desired) does, splits of shrinking DestinationRules included.
+TEST(PlanProperty, MovingAndBorrowingEntryPointsPlanTheSame) {
+    Generator gen(20261128);
+    std::size_t splits = 0;
+    for (int round = 0; round < 300; ++round) {
+        const auto before = gen.service();
+        const auto after = round % 3 == 0 ? gen.service() : gen.evolve(before);
+        const auto applied = objects(before);
+        const auto desired = objects(after);
+        const Plan reference = plan(applied, desired);
+        for (const auto& a : reference.actions) {
+            if (a.reason.find("until routes move") != std::string::npos) ++splits;
+        }
+
+        ObjectSet given_up = desired;
+        EXPECT_EQ(plan(applied, std::move(given_up)), reference) << "round " << round << "\n"
+                                                                 << describe(reference);
+        EXPECT_TRUE(given_up.empty());
+
+        std::vector<const Object*> borrowed;
+        for (const auto& [key, object] : applied) borrowed.push_back(&object);
+        ObjectSet given_up_too = desired;
+        EXPECT_EQ(plan_subset(borrowed, std::move(given_up_too)), reference)
+            << "round " << round << "\n"
+            << describe(reference);
+    }
+    EXPECT_GT(splits, 10u);
+}
+
 TEST(PlanProperty, PlanToItselfIsEmpty) {
     Generator gen(7);
     for (int round = 0; round < 100; ++round) {
