@@ -64,7 +64,7 @@ std::map<WorkloadId, WorkloadStatus> recorded_workloads(const ServiceRecord& rec
     const ServiceSpec& spec = *record.applied_spec;
     for (const auto& ms : spec.microservices) {
         for (const auto& v : ms.versions) {
-            auto vnf_it = record.vnfs.find(spec.name + "-" + ms.name + "-" + v.name);
+            auto vnf_it = record.vnfs.find(vnf_name_of(spec.name, ms.name, v.name));
             auto add = [&](WorkloadStatus w) {
                 w.state = WorkloadState::ready;
                 if (vnf_it != record.vnfs.end()) w.vnf_id = vnf_it->second;

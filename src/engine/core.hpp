@@ -67,6 +67,12 @@ struct ServiceEntry {
     std::shared_ptr<Operation::Shared> active;  // the running operation, if any
 };
 
+// The VNF that runs one version of a service's microservice: "<service>-<microservice>-<version>".
+inline std::string vnf_name_of(const std::string& service, const std::string& microservice,
+                               const std::string& version) {
+    return service + "-" + microservice + "-" + version;
+}
+
 // The workloads a record says are in the mesh: every container version, and every VM it has
 // observed, of its applied spec. What a service's status lists after a successful operation,
 // also when the operation was resumed and did not itself create them.

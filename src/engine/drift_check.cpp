@@ -140,7 +140,7 @@ private:
             return;
         }
         for (const auto& [key, vms] : record_.observed.vms) {
-            if (record_.name + "-" + key.first + "-" + key.second != name) continue;
+            if (vnf_name_of(record_.name, key.first, key.second) != name) continue;
             for (const auto& vm : vms) {
                 auto live = std::find_if(vnf.vms.begin(), vnf.vms.end(), [&](const VmInstance& v) {
                     return v.server_id == vm.server_id;

@@ -752,7 +752,7 @@ std::string Run::remaining(const ServiceSpec* target) const {
 // ---- lookups --------------------------------------------------------------------------------
 
 std::string Run::vnf_name(const std::string& ms, const std::string& version) const {
-    return request_.service + "-" + ms + "-" + version;
+    return vnf_name_of(request_.service, ms, version);
 }
 
 std::optional<Run::VersionInfo> Run::version_of_vnf(const std::string& name) const {
