@@ -43,6 +43,8 @@
 //                    [--lcm-ms D] [--pod-start-ms D]   (sim lcm_duration, pod_start_time: 0)
 //                    [--log null|off|stderr] [--store engine|counting|sharded]
 //                    [--strict]   (exit 3 when the ratio target is missed)
+//                    [--timeline] (when the N services entered each phase, against one alone;
+//                                  a subscriber on every event, so diagnosis only)
 // Exit status: 0 when every operation succeeded and the world ended empty, 1 otherwise.
 // --store counting|sharded replace the engine's in-memory state store by one with the same
 // semantics that measures the saves (diagnosis); the headline figures use the engine's own.
@@ -75,6 +77,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -104,6 +107,7 @@ struct Args {
     std::string store = "engine";
     int calibrations = 3;  // single-service runs; the shortest chain is kept
     bool strict = false;
+    bool timeline = false;  // print when the services entered each phase (adds a subscriber)
 };
 
 [[noreturn]] void usage(const char* argv0, int code) {
@@ -112,7 +116,8 @@ struct Args {
         "usage: %s [--services N] [--workloads W] [--latency-ms L] [--threads T]\n"
         "          [--sim-threads S] [--max-in-flight K] [--poll-ms P] [--calibrations C]\n"
         "          [--lcm-ms D] [--pod-start-ms D]\n"
-        "          [--log null|off|stderr] [--store engine|counting|sharded] [--strict]\n",
+        "          [--log null|off|stderr] [--store engine|counting|sharded] [--strict]\n"
+        "          [--timeline]\n",
         argv0);
     std::exit(code);
 }
@@ -150,6 +155,8 @@ Args parse_args(int argc, char** argv) {
             a.pod_start_ms = number(i, 0);
         else if (s == "--strict")
             a.strict = true;
+        else if (s == "--timeline")
+            a.timeline = true;
         else if (s == "--log" && i + 1 < argc) {
             a.log = argv[++i];
             if (a.log != "null" && a.log != "off" && a.log != "stderr") usage(argv[0], 2);
@@ -713,6 +720,56 @@ private:
     std::vector<std::pair<OperationState, std::int64_t>> phases_;
 };
 
+// When each service entered each phase of its operation (--timeline).
+class PhaseTimeline {
+public:
+    void on_event(const Event& e) {
+        if (e.type != Event::Type::operation) return;
+        const auto since =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(e.time - sys0_).count();
+        std::lock_guard lock(mutex_);
+        auto& first = entered_[e.operation_state][e.service];
+        if (first == 0) first = since;
+    }
+    // Per phase: the entry time's median, 90th percentile and maximum over the services, from
+    // the first event, next to when one service alone entered it (`alone`, from its first).
+    void print(const std::vector<std::pair<OperationState, std::int64_t>>& alone) {
+        std::lock_guard lock(mutex_);
+        std::int64_t start = INT64_MAX;
+        for (const auto& [state, by_service] : entered_) {
+            for (const auto& [svc, t] : by_service) start = std::min(start, t);
+        }
+        const std::int64_t alone0 = alone.empty() ? 0 : alone.front().second;
+        std::vector<std::tuple<std::int64_t, OperationState, std::vector<std::int64_t>>> rows;
+        for (const auto& [state, by_service] : entered_) {
+            std::vector<std::int64_t> ts;
+            for (const auto& [svc, t] : by_service) ts.push_back(t - start);
+            std::sort(ts.begin(), ts.end());
+            rows.emplace_back(ts[ts.size() / 2], state, std::move(ts));
+        }
+        std::sort(rows.begin(), rows.end(),
+                  [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+        std::printf(
+            "  timeline: phase entered (s from the first event)   median    p90     max"
+            "   one alone\n");
+        for (const auto& [median, state, ts] : rows) {
+            std::int64_t one = -1;
+            for (const auto& [st, t] : alone) {
+                if (st == state && one < 0) one = t - alone0;
+            }
+            std::printf("    %-44s %7.3f %7.3f %7.3f   %7.3f\n", to_string(state),
+                        static_cast<double>(median) / 1e9,
+                        static_cast<double>(ts[ts.size() * 9 / 10]) / 1e9,
+                        static_cast<double>(ts.back()) / 1e9, static_cast<double>(one) / 1e9);
+        }
+    }
+
+private:
+    const std::chrono::system_clock::time_point sys0_ = std::chrono::system_clock::now();
+    std::mutex mutex_;
+    std::map<OperationState, std::map<std::string, std::int64_t>> entered_;
+};
+
 // Prints how the chain's calls fall into the operation's phases.
 void print_chain_by_phase(const CriticalPath& cp,
                           const std::vector<std::pair<OperationState, std::int64_t>>& phases,
@@ -1043,6 +1100,8 @@ int main(int argc, char** argv) {
     for (int t : groups.main) groups.engine.erase(t);
     for (int t : groups.sim) groups.engine.erase(t);
     groups.main = {static_cast<int>(gettid())};
+    PhaseTimeline timeline;  // outlives the orchestrator that calls it
+    if (args.timeline) orch->subscribe([&timeline](const Event& e) { timeline.on_event(e); });
 
     const RunResult dep = run_all(args.services, groups, [&](int i) {
         return orch->deploy(specs[static_cast<std::size_t>(i)]);
@@ -1057,6 +1116,7 @@ int main(int argc, char** argv) {
                                         tracer->calls(injector_ix)};
     print_errors("deploy", dep);
     ok = ok && dep.failed == 0;
+    if (args.timeline) timeline.print(cal->deploy_phases);
     // Every service Ready, and the world holds what N services should.
     int not_ready = 0;
     for (const auto& s : specs) {
