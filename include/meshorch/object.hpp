@@ -1,6 +1,8 @@
 // Kubernetes/Istio objects as meshorch renders, plans and applies them.
 #pragma once
 
+#include <meshorch/manifest.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <compare>
@@ -36,7 +38,8 @@ inline constexpr const char* label_service = "meshorch.io/service";
 struct Object {
     ObjectKey key;
     // The full manifest: apiVersion, kind, metadata, spec... as it is sent to the API server.
-    boost::json::object manifest;
+    // Copies of an Object share it (see Manifest): copying an Object does not copy the JSON.
+    Manifest manifest;
 
     friend bool operator==(const Object&, const Object&) = default;
 };

@@ -85,7 +85,7 @@ const Object* ObjectSet::find(const ObjectKey& key) const {
 std::vector<boost::json::value> ObjectSet::manifests() const {
     std::vector<boost::json::value> out;
     out.reserve(objects_.size());
-    for (const auto& [key, object] : objects_) out.emplace_back(object.manifest);
+    for (const auto& [key, object] : objects_) out.emplace_back(object.manifest.get());
     return out;
 }
 

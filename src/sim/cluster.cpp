@@ -209,7 +209,7 @@ Result<Object> Core::store_object(Object in, bool preload) {
         return namespace_not_found(key.namespace_);
     }
 
-    json::object manifest = std::move(in.manifest);
+    json::object manifest = std::move(in.manifest).take();
     manifest["apiVersion"] = key.api_version;
     manifest["kind"] = key.kind;
     auto& md_value = manifest["metadata"];
@@ -278,7 +278,7 @@ Result<Object> Core::store_object(Object in, bool preload) {
     if (!labels.empty()) md["labels"] = to_json(labels);
 
     if (existing != objects.end()) {
-        const auto& old = existing->second.manifest;
+        const json::object& old = existing->second.manifest.get();
         const auto& old_md = *object_at(old, "metadata");
         md["uid"] = old_md.at("uid");
         md["creationTimestamp"] = old_md.at("creationTimestamp");

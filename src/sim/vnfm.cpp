@@ -475,10 +475,10 @@ private:
         const std::string& ns = deployment.key.namespace_;
         if (ns.empty()) return "no namespace for Deployment " + deployment.key.name;
         if (!c.namespace_exists(ns)) return "namespace " + ns + " not found";
-        auto& md = deployment.manifest["metadata"];
+        auto& md = deployment.manifest.edit()["metadata"];
         if (!md.is_object()) md = boost::json::object();
         md.get_object()["namespace"] = ns;
-        auto& spec = deployment.manifest["spec"];
+        auto& spec = deployment.manifest.edit()["spec"];
         if (!spec.is_object()) spec = boost::json::object();
         if (!spec.get_object().contains("replicas")) {
             spec.get_object()["replicas"] = std::max(0, vnf.request.instances);
@@ -498,7 +498,7 @@ private:
             return "Deployment " + vnf.deployment->to_string() + " not found";
         }
         Object updated = it->second;
-        auto& spec = updated.manifest["spec"];
+        auto& spec = updated.manifest.edit()["spec"];
         if (!spec.is_object()) spec = boost::json::object();
         spec.get_object()["replicas"] = replicas;
         auto stored = c.store_object(std::move(updated), false);

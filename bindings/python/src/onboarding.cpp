@@ -270,7 +270,7 @@ void bind_onboarding(py::module_& m) {
                     return onboard_vm(s, microservice, version, target, instance, *c, *i, o, ctx);
                 },
                 timeout);
-            return to_python(unwrap(std::move(stored)).manifest);
+            return to_python(boost::json::value(unwrap(std::move(stored)).manifest.get()));
         },
         py::arg("spec"), py::arg("microservice"), py::arg("version"), py::arg("vm"),
         py::arg("instance"), py::arg("cluster"), py::arg("injector"),

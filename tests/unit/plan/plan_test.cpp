@@ -196,7 +196,7 @@ TEST(Plan, ShrinkingRuleThatAlsoChangesIsFirstWidenedToTheUnion) {
 TEST(Plan, UnionKeepsTheOldDefinitionOfARemovedSubset) {
     auto old_rule = destination_rule("reviews", {"v1", "v2"});
     // v1 had extra labels; the union keeps exactly those.
-    old_rule.manifest["spec"].as_object()["subsets"].as_array()[0].as_object()["labels"] =
+    old_rule.manifest.edit()["spec"].as_object()["subsets"].as_array()[0].as_object()["labels"] =
         json::object{{"version", "v1"}, {"track", "stable"}};
     const auto applied = set_of({old_rule});
     const auto desired = set_of({destination_rule("reviews", {"v3", "v2"}, "RANDOM")});
@@ -212,7 +212,7 @@ TEST(Plan, UnionKeepsTheOldDefinitionOfARemovedSubset) {
 
 TEST(Plan, ChangedSubsetDefinitionIsNamed) {
     auto changed = destination_rule("reviews", {"v1", "v2"});
-    changed.manifest["spec"].as_object()["subsets"].as_array()[1].as_object()["labels"] =
+    changed.manifest.edit()["spec"].as_object()["subsets"].as_array()[1].as_object()["labels"] =
         json::object{{"version", "v2b"}};
     const Plan p = plan(set_of({destination_rule("reviews", {"v1", "v2"})}), set_of({changed}));
     ASSERT_EQ(p.actions.size(), 1u);
@@ -221,7 +221,7 @@ TEST(Plan, ChangedSubsetDefinitionIsNamed) {
 
 TEST(Plan, PatchReasonNamesTheFieldsThatDiffer) {
     auto relabelled = service("reviews", 9090);
-    relabelled.manifest["metadata"].as_object()["labels"].as_object()["team"] = "books";
+    relabelled.manifest.edit()["metadata"].as_object()["labels"].as_object()["team"] = "books";
     const Plan p = plan(set_of({service("reviews")}), set_of({relabelled}));
     ASSERT_EQ(p.actions.size(), 1u);
     EXPECT_EQ(p.actions[0].kind, ActionKind::patch);
@@ -243,7 +243,7 @@ TEST(Plan, NewApiVersionOfTheSameObjectIsAPatchNotCreateAndDelete) {
 
 TEST(Plan, SameNameInAnotherGroupIsAnotherObject) {
     auto knative = service("reviews");
-    knative.manifest["apiVersion"] = "serving.knative.dev/v1";
+    knative.manifest.edit()["apiVersion"] = "serving.knative.dev/v1";
     knative = make_object(knative.manifest);
     const Plan p = plan(set_of({service("reviews")}), set_of({knative}));
     EXPECT_EQ(p.count(ActionKind::create), 1u);

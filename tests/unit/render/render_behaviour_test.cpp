@@ -82,7 +82,7 @@ TEST(RenderObjects, EveryObjectIsOwnedLabelledAndOrdered) {
         ASSERT_FALSE(set.empty());
         for (const auto& [key, object] : set) {
             SCOPED_TRACE(key.to_string());
-            const auto& m = object.manifest;
+            const boost::json::value m = object.manifest.get();
             auto top = keys_of(m);
             ASSERT_GE(top.size(), 3u);
             EXPECT_EQ(top[0], "apiVersion");
@@ -540,7 +540,7 @@ TEST(RenderDeploymentTest, PodsAreLabelledAndRunAsTheMicroservice) {
     EXPECT_EQ(d.key.api_version, "apps/v1");
     EXPECT_EQ(d.key.name, "reviews-v2");
     EXPECT_EQ(d.key.namespace_, "bookinfo");
-    boost::json::value m = d.manifest;
+    boost::json::value m = d.manifest.get();
     EXPECT_EQ(at(m, "metadata", "labels", "app"), "reviews");
     EXPECT_EQ(at(m, "metadata", "labels", "version"), "v2");
     EXPECT_EQ(at(m, "metadata", "labels", label_managed_by), "meshorch");
@@ -567,7 +567,7 @@ TEST(RenderDeploymentTest, NoResourcesOrProbeWhenNotGivenAndLongPortNamesLeftOff
     auto& cart = spec.microservices[1];
     cart.ports = {{"grpc-with-a-long-name", 7070, Protocol::grpc}};
     auto d = render_deployment(spec, cart, cart.versions[0]);
-    boost::json::value m = d.manifest;
+    boost::json::value m = d.manifest.get();
     const auto& c = at(m, "spec", "template", "spec", "containers", 0);
     EXPECT_FALSE(c.as_object().contains("resources"));
     EXPECT_FALSE(c.as_object().contains("readinessProbe"));

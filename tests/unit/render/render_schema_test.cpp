@@ -125,9 +125,9 @@ TEST(RenderSchema, EveryLinkSettingValidates) {
 // A rendered object, deliberately broken, is rejected with a path that says where.
 TEST(RenderSchema, BrokenRenderedObjectsAreRejected) {
     auto set = render(bookinfo_hybrid(), observed_vms(bookinfo_hybrid()));
-    auto find = [&](const std::string& kind, const std::string& name) {
+    auto find = [&](const std::string& kind, const std::string& name) -> boost::json::object {
         for (const auto& [key, object] : set) {
-            if (key.kind == kind && key.name == name) return object.manifest;
+            if (key.kind == kind && key.name == name) return object.manifest.get();
         }
         throw std::out_of_range(kind);
     };
@@ -177,8 +177,9 @@ TEST(RenderSchema, BrokenRenderedObjectsAreRejected) {
                 ::testing::Contains("spec.ports[0].protocol: must be TCP, UDP or SCTP"));
 
     auto spec = bookinfo_hybrid();
-    auto d =
-        render_deployment(spec, spec.microservices[2], spec.microservices[2].versions[1]).manifest;
+    boost::json::object d =
+        render_deployment(spec, spec.microservices[2], spec.microservices[2].versions[1])
+            .manifest.get();
     d["spec"].as_object()["selector"].as_object()["matchLabels"].as_object()["version"] = "v1";
     EXPECT_THAT(check_core_object(d),
                 ::testing::Contains(

@@ -16,7 +16,7 @@ namespace meshorch::testing {
 inline boost::json::value manifest_of(const ObjectSet& set, const std::string& kind,
                                       const std::string& name) {
     for (const auto& [key, object] : set) {
-        if (key.kind == kind && key.name == name) return object.manifest;
+        if (key.kind == kind && key.name == name) return object.manifest.get();
     }
     throw std::out_of_range("no " + kind + " " + name);
 }

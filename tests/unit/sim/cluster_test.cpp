@@ -56,7 +56,7 @@ TEST(SimCluster, AStaleResourceVersionIsAConflict) {
     auto first = *sim.apply(config_map("ns", "cfg", "one"));
     ASSERT_TRUE(sim.apply(config_map("ns", "cfg", "two")).ok());
     Object stale = config_map("ns", "cfg", "three");
-    stale.manifest["metadata"].as_object()["resourceVersion"] = resource_version(first);
+    stale.manifest.edit()["metadata"].as_object()["resourceVersion"] = resource_version(first);
     auto r = sim.apply(stale);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::conflict);

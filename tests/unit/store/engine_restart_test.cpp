@@ -111,7 +111,7 @@ TEST(SqliteStoreEngine, DriftFoundAtStartIsReportedAndAReconfigureRepairsIt) {
     }
     ASSERT_TRUE(vs && policy);
     Object edited = *vs;
-    edited.manifest["spec"].as_object()["hosts"] = boost::json::array{"elsewhere"};
+    edited.manifest.edit()["spec"].as_object()["hosts"] = boost::json::array{"elsewhere"};
     ASSERT_TRUE((call<Object>([&](const CallContext& c, Callback<Object> cb) {
                     cluster->apply(edited, c, std::move(cb));
                 })).ok());
