@@ -199,7 +199,7 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
         if (it == record_.vnfs.end()) {
             for (const auto& w : ids) set_workload(w, WorkloadState::creating);
             creating_.insert(name);  // journaled: a crash from here on adopts it by name
-            if (Status s = save(); !s.ok()) co_return s;
+            if (Status s = co_await save_together(); !s.ok()) co_return s;
             auto created = co_await create_or_adopt_vnf(request, ctx);
             if (!created.ok()) {
                 failed(created.error());
@@ -208,7 +208,7 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
             id = created->first;
             record_.vnfs[name] = id;  // before anything depends on it
             creating_.erase(name);
-            if (Status s = save(); !s.ok()) co_return s;
+            if (Status s = co_await save_together(); !s.ok()) co_return s;
             step((created->second ? "adopted VNF " : "created VNF ") + name + " (" + id + ")");
         } else {
             id = it->second;
@@ -225,7 +225,7 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
             // Recorded but gone (deleted behind our back): make it again.
             step("VNF " + name + " (" + id + ") no longer exists; creating it again");
             record_.vnfs.erase(name);
-            if (Status s = save(); !s.ok()) co_return s;
+            if (Status s = co_await save_together(); !s.ok()) co_return s;
         }
     }
     if (!instance) {
@@ -265,7 +265,8 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
     }
     if (!lcm.empty()) {
         lcm_in_flight_[name] = lcm;
-        if (Status s = save(); !s.ok()) co_return s;  // journaled: a restart waits for it
+        if (Status s = co_await save_together(); !s.ok())
+            co_return s;  // journaled: a restart waits for it
         Status s = co_await wait_lcm(lcm, what, ctx);
         if (s.ok() || s.error().code == Errc::backend) lcm_in_flight_.erase(name);
         if (!s.ok()) {
@@ -611,7 +612,8 @@ Task<Status> Run::drop_proxy(VersionKey key, VmInstance vm, Ctx ctx) {
     }
     record_.token_expiry.erase(vm.server_id);
     injecting_.erase(vm.server_id);
-    co_return save();
+    Status saved = co_await save_together();
+    co_return saved;
 }
 
 Task<Status> Run::remove_vnf(std::string name, Ctx ctx) {
@@ -658,7 +660,7 @@ Task<Status> Run::remove_vnf(std::string name, Ctx ctx) {
         }
     }
     record_.vnfs.erase(name);
-    if (Status s = save(); !s.ok()) co_return s;
+    if (Status s = co_await save_together(); !s.ok()) co_return s;
     step("terminated and deleted VNF " + name + " (" + id + ")");
     for (const auto& w : ids) set_workload(w, WorkloadState::terminated);
     co_return Ok{};
@@ -679,7 +681,8 @@ Task<Status> Run::scale_in(const ServiceSpec* target, std::string ms, std::strin
     if (!started.ok()) co_return started.error();
     if (!started->empty()) {
         lcm_in_flight_[name] = *started;
-        if (Status s = save(); !s.ok()) co_return s;  // journaled: a restart waits for it
+        if (Status s = co_await save_together(); !s.ok())
+            co_return s;  // journaled: a restart waits for it
         Status s = co_await wait_lcm(*started, "scale in of VNF " + name, ctx);
         if (s.ok() || s.error().code == Errc::backend) lcm_in_flight_.erase(name);
         if (!s.ok()) co_return s;

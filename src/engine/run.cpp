@@ -518,6 +518,26 @@ Task<void> Run::rollback(Error original) {
 
 // ---- record, status, events -----------------------------------------------------------------
 
+Task<Status> Run::save_together() {
+    auto executor = co_await asio::this_coro::executor;
+    auto join = [this, &executor](std::shared_ptr<Completion<Ok>> waiting) {
+        waiting_saves_.push_back(std::move(waiting));
+        if (flush_posted_) return;
+        flush_posted_ = true;
+        asio::post(executor, [self = shared_from_this()] { self->flush_saves(); });
+    };
+    Result<Ok> saved = co_await wait_for_completion<Ok>(core_.registry, join);
+    if (!saved.ok()) co_return saved.error();
+    co_return Ok{};
+}
+
+void Run::flush_saves() {
+    flush_posted_ = false;
+    auto waiting = std::exchange(waiting_saves_, {});
+    const Status s = save();
+    for (auto& w : waiting) w->complete(s.ok() ? Result<Ok>(Ok{}) : Result<Ok>(s.error()));
+}
+
 Status Run::save() {
     if (record_.operation) {
         OperationJournal& j = *record_.operation;

@@ -160,6 +160,12 @@ private:
     // ---- record, status and events (run.cpp)
     // Saves the record (with the journal, when one is open).
     Status save();
+    // save() for the operation's parallel tasks (group commit): the write is posted to the
+    // run's strand, and every task that asks before it happens shares it. The tasks that one
+    // batch of backend answers resumes then cost one store write, not one each. Returns once
+    // the record holding the caller's change is in the store, like save().
+    Task<Status> save_together();
+    void flush_saves();  // the shared write, on the strand
     void set_state(OperationState state, std::string message = {});
     void enter(OperationState state, Mode mode);
     void step(std::string message);
@@ -217,6 +223,8 @@ private:
     // The store refused a write (full disk, or a deposed leader fenced off): the operation
     // stops where it is, since undoing without a journal would be work no record knows of.
     std::optional<Error> store_refused_;
+    std::vector<std::shared_ptr<Completion<Ok>>> waiting_saves_;  // for the next flush_saves()
+    bool flush_posted_ = false;
     std::optional<std::string> root_cert_;
 
     // Journaled (OperationJournal), besides touched_ and lcm_in_flight_.
