@@ -30,8 +30,12 @@ int kind_rank(const std::string& kind) noexcept {
 }
 
 std::strong_ordering operator<=>(const ObjectKey& a, const ObjectKey& b) {
-    if (auto c = kind_rank(a.kind) <=> kind_rank(b.kind); c != 0) return c;
-    if (auto c = a.kind <=> b.kind; c != 0) return c;
+    const int rank_a = kind_rank(a.kind);
+    if (auto c = rank_a <=> kind_rank(b.kind); c != 0) return c;
+    // The same known rank is the same kind: only two unknown kinds compare their names.
+    if (rank_a == static_cast<int>(apply_order.size())) {
+        if (auto c = a.kind <=> b.kind; c != 0) return c;
+    }
     if (auto c = a.namespace_ <=> b.namespace_; c != 0) return c;
     if (auto c = a.name <=> b.name; c != 0) return c;
     return a.api_version <=> b.api_version;

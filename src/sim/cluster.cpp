@@ -544,6 +544,9 @@ public:
         core_->call<Object>(
             CallKind::k8s_apply, object.key.name, ctx, std::move(done),
             [kept = object](Core& c, std::optional<FaultKind>) mutable -> Result<Object> {
+                // The server's own copy of the manifest (the caller still shares it), made
+                // before the world is locked: callers wait for that lock.
+                (void)kept.manifest.edit();
                 std::lock_guard lock(c.mutex);
                 return c.store_object(std::move(kept), false);
             });

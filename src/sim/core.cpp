@@ -155,7 +155,7 @@ Core::~Core() {
 
 void Core::shutdown() {
     {
-        std::lock_guard lock(mutex);
+        std::scoped_lock lock(admission, mutex);
         if (stopped) return;
         stopped = true;
     }

@@ -214,12 +214,19 @@ public:
     // Runs fn(core) on a sim thread at `when` (dropped if the world is gone by then).
     void at(Clock::time_point when, std::function<void(Core&)> fn);
 
+    // ---- call admission, guarded by `admission` ----
+    // Starting a call takes only this lock, so callers are not held up by a sim thread that
+    // performs calls under `mutex`. It guards counts, scripts, the options that pick faults
+    // and latencies (fault_probability*, random_fault, latency, default_latency,
+    // no_deadline_timeout) and their random streams. `stopped` is set under both locks.
+    mutable std::mutex admission;
+    std::map<CallKind, std::uint64_t> counts;
+    std::vector<SimScript> scripts;
+
     // ---- everything below is guarded by `mutex` ----
     mutable std::mutex mutex;
     Options options;
     bool stopped = false;
-    std::map<CallKind, std::uint64_t> counts;
-    std::vector<SimScript> scripts;
 
     // VNF manager
     std::map<std::string, SimVnf> vnfs;  // by id
@@ -285,6 +292,7 @@ public:
     std::shared_ptr<Registry> registry = std::make_shared<Registry>();
 
 private:
+    // With `admission` held.
     std::optional<FaultKind> pick_fault(CallKind kind, const std::string& target);
     std::chrono::milliseconds pick_latency(CallKind kind);
     double uniform01(std::uint64_t& state);
@@ -322,13 +330,13 @@ void Core::call(CallKind kind, const std::string& target, const CallContext& ctx
     std::chrono::milliseconds no_deadline_timeout{0};
     std::shared_ptr<Pending<T>> p;
     {
-        std::lock_guard lock(mutex);
+        std::lock_guard lock(admission);
         ++counts[kind];
         if (stopped) {
             start = Start::shut_down;
         } else {
             p = std::make_shared<Pending<T>>(registry, std::move(done), ctx.cancel, what);
-            // Registered under `mutex`: shutdown (which sets `stopped` under it) then sees it.
+            // Registered under `admission`: shutdown (which sets `stopped` under it) then sees it.
             p->set_registry_id(registry->add(p));
             if (ctx.cancel.cancelled()) {
                 start = Start::cancelled;

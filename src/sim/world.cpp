@@ -66,24 +66,24 @@ public:
     std::shared_ptr<SidecarInjector> injector() override { return injector_; }
 
     void script(ScriptedFault fault) override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         core_->scripts.push_back(detail::SimScript{std::move(fault), 0});
     }
 
     void clear_faults() override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         core_->scripts.clear();
         core_->options.fault_probability = 0.0;
         core_->options.fault_probability_per_call.clear();
     }
 
     void set_fault_probability(double p) override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         core_->options.fault_probability = std::clamp(p, 0.0, 1.0);
     }
 
     void set_latency(CallKind call, Latency latency) override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         core_->options.latency[call] = latency;
     }
 
@@ -131,12 +131,12 @@ public:
     }
 
     std::map<CallKind, std::uint64_t> call_counts() const override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         return core_->counts;
     }
 
     void reset_call_counts() override {
-        std::lock_guard lock(core_->mutex);
+        std::lock_guard lock(core_->admission);
         core_->counts.clear();
     }
 
