@@ -205,14 +205,16 @@ Task<Status> Run::ensure_version(const ServiceSpec* target, std::string ms, std:
                 failed(created.error());
                 co_return created.error();
             }
-            id = created->first;
+            id = created->first.id;
             record_.vnfs[name] = id;  // before anything depends on it
             creating_.erase(name);
             if (Status s = co_await save_together(); !s.ok()) co_return s;
             step((created->second ? "adopted VNF " : "created VNF ") + name + " (" + id + ")");
-        } else {
-            id = it->second;
+            for (const auto& w : ids) describe_workload(w, v.substrate(), id, nullptr);
+            instance = std::move(created->first);  // known: no need to read it back
+            break;
         }
+        id = it->second;
         for (const auto& w : ids) describe_workload(w, v.substrate(), id, nullptr);
         auto got = co_await get_vnf(id, ctx);
         if (!got.ok()) {

@@ -113,9 +113,10 @@ private:
     // `object` must outlive the returned task (the caller awaits it at once).
     Task<Status> apply_object(const Object& object, Ctx ctx);
     Task<Status> remove_object(ObjectKey key, Ctx ctx);
-    // The VNF's id and whether it existed already (found by name).
-    // `request` must outlive the returned task, as in the other steps that take references.
-    Task<Result<std::pair<std::string, bool>>> create_or_adopt_vnf(const VnfRequest& request,
+    // The VNF (as found by name, or as just created: not instantiated) and whether it existed
+    // already. `request` must outlive the returned task, as in the other steps that take
+    // references.
+    Task<Result<std::pair<VnfInstance, bool>>> create_or_adopt_vnf(const VnfRequest& request,
                                                                    Ctx ctx);
     Task<Result<std::optional<VnfInstance>>> find_vnf(std::string name, Ctx ctx);
     Task<Result<std::optional<VnfInstance>>> get_vnf(std::string id, Ctx ctx);

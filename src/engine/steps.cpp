@@ -230,8 +230,9 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
 
 namespace {
 
-// `request` outlives the task (see Run::create_or_adopt_vnf).
-Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, const VnfRequest* request,
+// `request` outlives the task (see Run::create_or_adopt_vnf). The instance: the one found by
+// name, or the one just created (not instantiated, nothing running yet).
+Task<Result<std::pair<VnfInstance, bool>>> find_or_create(Core* core, const VnfRequest* request,
                                                           CallContext call) {
     auto vnfm = core->vnfm;
     const std::string name = request->name;
@@ -242,7 +243,7 @@ Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, const VnfR
         });
     auto found = co_await std::move(found_task);
     if (!found.ok()) co_return found.error();
-    if (*found) co_return std::pair<std::string, bool>((*found)->id, true);
+    if (*found) co_return std::pair<VnfInstance, bool>(std::move(**found), true);
     auto created_task =
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, request](const CallContext& c, Callback<std::string> cb) {
@@ -250,22 +251,27 @@ Task<Result<std::pair<std::string, bool>>> find_or_create(Core* core, const VnfR
                                });
     auto created = co_await std::move(created_task);
     if (!created.ok()) co_return created.error();
-    co_return std::pair<std::string, bool>(*created, false);
+    VnfInstance fresh;
+    fresh.id = std::move(*created);
+    fresh.name = name;
+    co_return std::pair<VnfInstance, bool>(std::move(fresh), false);
 }
 
-// `request` outlives the task (see Run::start_instantiate).
+// `request` outlives the task (see Run::start_instantiate). `retrying`: an earlier try may have
+// started it and lost the answer, so the VNF is read first; a first try knows it is not.
 Task<Result<std::string>> instantiate_once(Core* core, std::string id, const VnfRequest* request,
-                                           CallContext call) {
-    // Already instantiated (a retry after a lost answer): nothing to start.
+                                           bool retrying, CallContext call) {
     auto vnfm = core->vnfm;
-    auto got_task =
-        call_port<VnfInstance>(core->registry, core->vnfm_slots, call,
-                               [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
-                                   vnfm->get_vnf(id, c, std::move(cb));
-                               });
-    auto got = co_await std::move(got_task);
-    if (!got.ok()) co_return got.error();
-    if (got->instantiated) co_return std::string{};
+    if (retrying) {
+        auto got_task =
+            call_port<VnfInstance>(core->registry, core->vnfm_slots, call,
+                                   [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
+                                       vnfm->get_vnf(id, c, std::move(cb));
+                                   });
+        auto got = co_await std::move(got_task);
+        if (!got.ok()) co_return got.error();
+        if (got->instantiated) co_return std::string{};  // nothing to start
+    }
     auto started_task =
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
@@ -277,12 +283,12 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, const Vnf
 
 }  // namespace
 
-Task<Result<std::pair<std::string, bool>>> Run::create_or_adopt_vnf(const VnfRequest& request,
+Task<Result<std::pair<VnfInstance, bool>>> Run::create_or_adopt_vnf(const VnfRequest& request,
                                                                     Ctx ctx) {
     Core* core = &core_;
     // By address, as in apply_object: the request (with its Deployment) is not copied per try.
     const VnfRequest* in = &request;
-    auto r_task = retry<std::pair<std::string, bool>>(
+    auto r_task = retry<std::pair<VnfInstance, bool>>(
         "create VNF " + request.name, ctx,
         [core, in](CallContext call) { return find_or_create(core, in, std::move(call)); });
     auto r = co_await std::move(r_task);
@@ -325,10 +331,11 @@ Task<Result<std::string>> Run::start_instantiate(std::string id, const VnfReques
                                                  Ctx ctx) {
     Core* core = &core_;
     const VnfRequest* in = &request;  // by address, as in create_or_adopt_vnf
-    auto r_task = retry<std::string>("instantiate VNF " + request.name, ctx,
-                                     [core, id, in](CallContext call) {
-                                         return instantiate_once(core, id, in, std::move(call));
-                                     });
+    auto r_task =
+        retry<std::string>("instantiate VNF " + request.name, ctx,
+                           [core, id, in, tries = 0](CallContext call) mutable {
+                               return instantiate_once(core, id, in, tries++ > 0, std::move(call));
+                           });
     auto r = co_await std::move(r_task);
     co_return r;
 }

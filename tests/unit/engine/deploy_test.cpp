@@ -294,5 +294,37 @@ TEST(EngineDeploy, OnDoneRunsOnceAndAtOnceWhenAlreadyDone) {
     EXPECT_EQ(late, 1);
 }
 
+// A VNF this deploy has just created is known (not instantiated, nothing running): it is not
+// read back before its instantiation. Reads are left for what only the VNF manager knows: the
+// VMs it started, and that they are still there at the end.
+TEST(EngineDeploy, AFreshVnfIsInstantiatedWithoutBeingReadBack) {
+    Harness h;
+    Operation op = h.deploy(hybrid_spec());
+    ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
+    auto calls = h.world->call_counts();
+    EXPECT_EQ(calls[CallKind::vnf_find], 3u);  // one per version: adopted if it exists
+    EXPECT_EQ(calls[CallKind::vnf_create], 3u);
+    EXPECT_EQ(calls[CallKind::vnf_instantiate], 3u);
+    EXPECT_EQ(calls[CallKind::vnf_get], 2u);  // the one VM version: its VMs, then verified
+}
+
+// A failed instantiation request may still have started it (a lost answer): the retry reads the
+// VNF first, and instantiates only what is not instantiated.
+TEST(EngineDeploy, ARetriedInstantiationReadsTheVnfFirst) {
+    Harness h;
+    sim::ScriptedFault f;
+    f.call = CallKind::vnf_instantiate;
+    f.nth = 1;
+    f.fault = sim::FaultKind::unavailable;
+    f.match = "shop-cart-v1";
+    h.world->script(f);
+    Operation op = h.deploy(hybrid_spec());
+    ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
+    auto calls = h.world->call_counts();
+    EXPECT_EQ(calls[CallKind::vnf_instantiate], 4u);
+    EXPECT_EQ(calls[CallKind::vnf_get], 3u);
+    EXPECT_EQ(h.world->snapshot().vnfs.size(), 3u);
+}
+
 }  // namespace
 }  // namespace meshorch::engine_test
