@@ -230,6 +230,18 @@ Task<Status> Run::wait_pods(std::string ms, std::string version, int want, Ctx c
 
 namespace {
 
+// One read of a VNF, within a try of a step that reads it before acting again.
+Task<Result<VnfInstance>> read_vnf(Core* core, std::string id, CallContext call) {
+    auto vnfm = core->vnfm;
+    auto got_task =
+        call_port<VnfInstance>(core->registry, core->vnfm_slots, std::move(call),
+                               [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
+                                   vnfm->get_vnf(id, c, std::move(cb));
+                               });
+    auto got = co_await std::move(got_task);
+    co_return got;
+}
+
 // `request` outlives the task (see Run::create_or_adopt_vnf). The instance: the one found by
 // name, or the one just created (not instantiated, nothing running yet).
 Task<Result<std::pair<VnfInstance, bool>>> find_or_create(Core* core, const VnfRequest* request,
@@ -263,11 +275,7 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, const Vnf
                                            bool retrying, CallContext call) {
     auto vnfm = core->vnfm;
     if (retrying) {
-        auto got_task =
-            call_port<VnfInstance>(core->registry, core->vnfm_slots, call,
-                                   [vnfm, id](const CallContext& c, Callback<VnfInstance> cb) {
-                                       vnfm->get_vnf(id, c, std::move(cb));
-                                   });
+        auto got_task = read_vnf(core, id, call);
         auto got = co_await std::move(got_task);
         if (!got.ok()) co_return got.error();
         if (got->instantiated) co_return std::string{};  // nothing to start
@@ -276,6 +284,28 @@ Task<Result<std::string>> instantiate_once(Core* core, std::string id, const Vnf
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, id, request](const CallContext& c, Callback<std::string> cb) {
                                    vnfm->instantiate(id, *request, c, std::move(cb));
+                               });
+    auto started = co_await std::move(started_task);
+    co_return started;
+}
+
+// `retrying`: an earlier try, or a process that crashed, may have started the termination
+// (a lost answer), and asking again is refused (409) once the VNF is no longer instantiated:
+// the VNF is read first, and a VNF no longer instantiated needs nothing. A first try comes
+// right after the caller read it instantiated.
+Task<Result<std::string>> terminate_once(Core* core, std::string id, bool retrying,
+                                         CallContext call) {
+    auto vnfm = core->vnfm;
+    if (retrying) {
+        auto got_task = read_vnf(core, id, call);
+        auto got = co_await std::move(got_task);
+        if (!got.ok()) co_return got.error();  // not_found: gone, which the caller takes as done
+        if (!got->instantiated) co_return std::string{};
+    }
+    auto started_task =
+        call_port<std::string>(core->registry, core->vnfm_slots, call,
+                               [vnfm, id](const CallContext& c, Callback<std::string> cb) {
+                                   vnfm->terminate(id, c, std::move(cb));
                                });
     auto started = co_await std::move(started_task);
     co_return started;
@@ -373,15 +403,10 @@ Task<Result<std::string>> Run::start_heal(std::string id, std::string server_id,
 }
 
 Task<Result<std::string>> Run::start_terminate(std::string id, Ctx ctx) {
-    auto vnfm = core_.vnfm;
     Core* core = &core_;
-    auto r_task =
-        retry<std::string>("terminate VNF " + id, ctx, [core, vnfm, id](CallContext call) {
-            return call_port<std::string>(
-                core->registry, core->vnfm_slots, std::move(call),
-                [vnfm, id](const CallContext& c, Callback<std::string> cb) {
-                    vnfm->terminate(id, c, std::move(cb));
-                });
+    auto r_task = retry<std::string>(
+        "terminate VNF " + id, ctx, [core, id, tries = 0](CallContext call) mutable {
+            return terminate_once(core, id, tries++ > 0, std::move(call));
         });
     auto r = co_await std::move(r_task);
     if (!r.ok() && r.error().code == Errc::not_found) co_return std::string{};  // gone is done

@@ -326,5 +326,27 @@ TEST(EngineDeploy, ARetriedInstantiationReadsTheVnfFirst) {
     EXPECT_EQ(h.world->snapshot().vnfs.size(), 3u);
 }
 
+// A termination refused or unanswered may still have been started (by this try, or by a
+// process that crashed): the retry reads the VNF first and asks again only if it is still
+// instantiated.
+TEST(EngineDeploy, ARetriedTerminationReadsTheVnfFirst) {
+    Harness h;
+    Operation deployed = h.deploy(hybrid_spec());
+    ASSERT_EQ(deployed.state(), OperationState::succeeded) << describe(deployed.result());
+    sim::ScriptedFault f;
+    f.call = CallKind::vnf_terminate;
+    f.nth = 1;
+    f.fault = sim::FaultKind::unavailable;
+    f.match = "shop-cart-v1";
+    h.world->script(f);
+    h.world->reset_call_counts();
+    Operation op = h.terminate("shop");
+    ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
+    auto calls = h.world->call_counts();
+    EXPECT_EQ(calls[CallKind::vnf_terminate], 4u);
+    EXPECT_EQ(calls[CallKind::vnf_get], 4u);  // each VNF once, and the retried one again
+    EXPECT_TRUE(h.world->snapshot().empty());
+}
+
 }  // namespace
 }  // namespace meshorch::engine_test
