@@ -294,6 +294,16 @@ TEST(EngineDeploy, OnDoneRunsOnceAndAtOnceWhenAlreadyDone) {
     EXPECT_EQ(late, 1);
 }
 
+// The first `call` about `target` fails with a 503, and is not performed.
+void fail_first_call(Harness& h, CallKind call, const std::string& target) {
+    sim::ScriptedFault f;
+    f.call = call;
+    f.nth = 1;
+    f.fault = sim::FaultKind::unavailable;
+    f.match = target;
+    h.world->script(f);
+}
+
 // A VNF this deploy has just created is known (not instantiated, nothing running): it is not
 // read back before its instantiation. Reads are left for what only the VNF manager knows: the
 // VMs it started, and that they are still there at the end.
@@ -312,12 +322,7 @@ TEST(EngineDeploy, AFreshVnfIsInstantiatedWithoutBeingReadBack) {
 // VNF first, and instantiates only what is not instantiated.
 TEST(EngineDeploy, ARetriedInstantiationReadsTheVnfFirst) {
     Harness h;
-    sim::ScriptedFault f;
-    f.call = CallKind::vnf_instantiate;
-    f.nth = 1;
-    f.fault = sim::FaultKind::unavailable;
-    f.match = "shop-cart-v1";
-    h.world->script(f);
+    fail_first_call(h, CallKind::vnf_instantiate, "shop-cart-v1");
     Operation op = h.deploy(hybrid_spec());
     ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
     auto calls = h.world->call_counts();
@@ -333,12 +338,7 @@ TEST(EngineDeploy, ARetriedTerminationReadsTheVnfFirst) {
     Harness h;
     Operation deployed = h.deploy(hybrid_spec());
     ASSERT_EQ(deployed.state(), OperationState::succeeded) << describe(deployed.result());
-    sim::ScriptedFault f;
-    f.call = CallKind::vnf_terminate;
-    f.nth = 1;
-    f.fault = sim::FaultKind::unavailable;
-    f.match = "shop-cart-v1";
-    h.world->script(f);
+    fail_first_call(h, CallKind::vnf_terminate, "shop-cart-v1");
     h.world->reset_call_counts();
     Operation op = h.terminate("shop");
     ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
