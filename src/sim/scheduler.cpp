@@ -55,8 +55,10 @@ void Scheduler::run(const std::shared_ptr<State>& s) {
         }
         const auto now = Clock::now();
         auto it = s->queue.begin();
-        if (it->first.first > now) {
-            s->cv.wait_until(lock, it->first.first);
+        if (const auto when = it->first.first; when > now) {
+            // A copy: wait_until reads it after waking, when another thread may have erased
+            // the task.
+            s->cv.wait_until(lock, when);
             continue;
         }
         // Every task due by now, in order, taken under one lock: a burst of answers costs one
