@@ -697,7 +697,7 @@ std::string describe_chain(const std::vector<ChainStep>& steps) {
     return out;
 }
 
-// ---- event log of the calibration run: operation states with their times ----------------------
+// ---- event log: operation states with their times, per service --------------------------------
 
 class PhaseLog {
 public:
@@ -706,42 +706,31 @@ public:
         const auto since =
             std::chrono::duration_cast<std::chrono::nanoseconds>(e.time - sys0_).count();
         std::lock_guard lock(mutex_);
-        phases_.emplace_back(e.operation_state, steady0_ + since);
+        entries_.push_back({e.operation_state, steady0_ + since, e.service});
     }
+    // The states entered since the last take(), in order, with their times (one service).
     std::vector<std::pair<OperationState, std::int64_t>> take() {
         std::lock_guard lock(mutex_);
-        return std::exchange(phases_, {});
+        std::vector<std::pair<OperationState, std::int64_t>> out;
+        out.reserve(entries_.size());
+        for (const auto& e : entries_) out.emplace_back(e.state, e.ns);
+        entries_.clear();
+        return out;
     }
-
-private:
-    const std::chrono::system_clock::time_point sys0_ = std::chrono::system_clock::now();
-    const std::int64_t steady0_ = now_ns();
-    std::mutex mutex_;
-    std::vector<std::pair<OperationState, std::int64_t>> phases_;
-};
-
-// When each service entered each phase of its operation (--timeline).
-class PhaseTimeline {
-public:
-    void on_event(const Event& e) {
-        if (e.type != Event::Type::operation) return;
-        const auto since =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(e.time - sys0_).count();
+    // Per phase (--timeline): when the services entered it, its median, 90th percentile and
+    // maximum from the first event, next to when one service alone did (`alone`, from its
+    // first).
+    void print_timeline(const std::vector<std::pair<OperationState, std::int64_t>>& alone) {
         std::lock_guard lock(mutex_);
-        auto& first = entered_[e.operation_state][e.service];
-        if (first == 0) first = since;
-    }
-    // Per phase: the entry time's median, 90th percentile and maximum over the services, from
-    // the first event, next to when one service alone entered it (`alone`, from its first).
-    void print(const std::vector<std::pair<OperationState, std::int64_t>>& alone) {
-        std::lock_guard lock(mutex_);
+        std::map<OperationState, std::map<std::string, std::int64_t>> entered;
         std::int64_t start = INT64_MAX;
-        for (const auto& [state, by_service] : entered_) {
-            for (const auto& [svc, t] : by_service) start = std::min(start, t);
+        for (const auto& e : entries_) {
+            entered[e.state].emplace(e.service, e.ns);  // the first time each service entered it
+            start = std::min(start, e.ns);
         }
         const std::int64_t alone0 = alone.empty() ? 0 : alone.front().second;
         std::vector<std::tuple<std::int64_t, OperationState, std::vector<std::int64_t>>> rows;
-        for (const auto& [state, by_service] : entered_) {
+        for (const auto& [state, by_service] : entered) {
             std::vector<std::int64_t> ts;
             for (const auto& [svc, t] : by_service) ts.push_back(t - start);
             std::sort(ts.begin(), ts.end());
@@ -765,9 +754,15 @@ public:
     }
 
 private:
+    struct Entry {
+        OperationState state;
+        std::int64_t ns;  // steady clock, as now_ns()
+        std::string service;
+    };
     const std::chrono::system_clock::time_point sys0_ = std::chrono::system_clock::now();
+    const std::int64_t steady0_ = now_ns();
     std::mutex mutex_;
-    std::map<OperationState, std::map<std::string, std::int64_t>> entered_;
+    std::vector<Entry> entries_;
 };
 
 // Prints how the chain's calls fall into the operation's phases.
@@ -1100,7 +1095,7 @@ int main(int argc, char** argv) {
     for (int t : groups.main) groups.engine.erase(t);
     for (int t : groups.sim) groups.engine.erase(t);
     groups.main = {static_cast<int>(gettid())};
-    PhaseTimeline timeline;  // outlives the orchestrator that calls it
+    PhaseLog timeline;  // outlives the orchestrator that calls it
     if (args.timeline) orch->subscribe([&timeline](const Event& e) { timeline.on_event(e); });
 
     const RunResult dep = run_all(args.services, groups, [&](int i) {
@@ -1116,7 +1111,7 @@ int main(int argc, char** argv) {
                                         tracer->calls(injector_ix)};
     print_errors("deploy", dep);
     ok = ok && dep.failed == 0;
-    if (args.timeline) timeline.print(cal->deploy_phases);
+    if (args.timeline) timeline.print_timeline(cal->deploy_phases);
     // Every service Ready, and the world holds what N services should.
     int not_ready = 0;
     for (const auto& s : specs) {
