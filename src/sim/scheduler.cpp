@@ -79,7 +79,6 @@ void Scheduler::run(const std::shared_ptr<State>& s) {
         }
         due.clear();  // outside the lock, like stop()'s drop
         lock.lock();
-        if (s->stopping) return;
     }
 }
 
