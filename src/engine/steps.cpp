@@ -243,19 +243,24 @@ Task<Result<VnfInstance>> read_vnf(Core* core, std::string id, CallContext call)
 }
 
 // `request` outlives the task (see Run::create_or_adopt_vnf). The instance: the one found by
-// name, or the one just created (not instantiated, nothing running yet).
+// name, or the one just created (not instantiated, nothing running yet). `retrying`: an earlier
+// try may have created it and lost the answer, so the name is looked up first; a first try
+// comes right after the name was journaled, and a VNF made by an earlier process was adopted
+// by then (Run::adopt_created_vnfs).
 Task<Result<std::pair<VnfInstance, bool>>> find_or_create(Core* core, const VnfRequest* request,
-                                                          CallContext call) {
+                                                          bool retrying, CallContext call) {
     auto vnfm = core->vnfm;
     const std::string name = request->name;
-    auto found_task = call_port<std::optional<VnfInstance>>(
-        core->registry, core->vnfm_slots, call,
-        [vnfm, name](const CallContext& c, Callback<std::optional<VnfInstance>> cb) {
-            vnfm->find_vnf(name, c, std::move(cb));
-        });
-    auto found = co_await std::move(found_task);
-    if (!found.ok()) co_return found.error();
-    if (*found) co_return std::pair<VnfInstance, bool>(std::move(**found), true);
+    if (retrying) {
+        auto found_task = call_port<std::optional<VnfInstance>>(
+            core->registry, core->vnfm_slots, call,
+            [vnfm, name](const CallContext& c, Callback<std::optional<VnfInstance>> cb) {
+                vnfm->find_vnf(name, c, std::move(cb));
+            });
+        auto found = co_await std::move(found_task);
+        if (!found.ok()) co_return found.error();
+        if (*found) co_return std::pair<VnfInstance, bool>(std::move(**found), true);
+    }
     auto created_task =
         call_port<std::string>(core->registry, core->vnfm_slots, call,
                                [vnfm, request](const CallContext& c, Callback<std::string> cb) {
@@ -319,8 +324,9 @@ Task<Result<std::pair<VnfInstance, bool>>> Run::create_or_adopt_vnf(const VnfReq
     // By address, as in apply_object: the request (with its Deployment) is not copied per try.
     const VnfRequest* in = &request;
     auto r_task = retry<std::pair<VnfInstance, bool>>(
-        "create VNF " + request.name, ctx,
-        [core, in](CallContext call) { return find_or_create(core, in, std::move(call)); });
+        "create VNF " + request.name, ctx, [core, in, tries = 0](CallContext call) mutable {
+            return find_or_create(core, in, tries++ > 0, std::move(call));
+        });
     auto r = co_await std::move(r_task);
     co_return r;
 }

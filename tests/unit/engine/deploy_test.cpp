@@ -305,17 +305,31 @@ void fail_first_call(Harness& h, CallKind call, const std::string& target) {
 }
 
 // A VNF this deploy has just created is known (not instantiated, nothing running): it is not
-// read back before its instantiation. Reads are left for what only the VNF manager knows: the
-// VMs it started, and that they are still there at the end.
+// read back before its instantiation, and a first creation does not look the name up. Reads are
+// left for what only the VNF manager knows: the VMs it started, and that they are still there at
+// the end.
 TEST(EngineDeploy, AFreshVnfIsInstantiatedWithoutBeingReadBack) {
     Harness h;
     Operation op = h.deploy(hybrid_spec());
     ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
     auto calls = h.world->call_counts();
-    EXPECT_EQ(calls[CallKind::vnf_find], 3u);  // one per version: adopted if it exists
+    EXPECT_EQ(calls[CallKind::vnf_find], 0u);
     EXPECT_EQ(calls[CallKind::vnf_create], 3u);
     EXPECT_EQ(calls[CallKind::vnf_instantiate], 3u);
     EXPECT_EQ(calls[CallKind::vnf_get], 2u);  // the one VM version: its VMs, then verified
+}
+
+// A failed creation request may still have created the VNF (a lost answer): the retry looks the
+// name up first, and creates only when there is none.
+TEST(EngineDeploy, ARetriedCreationLooksTheNameUpFirst) {
+    Harness h;
+    fail_first_call(h, CallKind::vnf_create, "shop-cart-v1");
+    Operation op = h.deploy(hybrid_spec());
+    ASSERT_EQ(op.state(), OperationState::succeeded) << describe(op.result());
+    auto calls = h.world->call_counts();
+    EXPECT_EQ(calls[CallKind::vnf_find], 1u);
+    EXPECT_EQ(calls[CallKind::vnf_create], 4u);
+    EXPECT_EQ(h.world->snapshot().vnfs.size(), 3u);
 }
 
 // A failed instantiation request may still have started it (a lost answer): the retry reads the
