@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -141,16 +142,15 @@ public:
     }
     // Held shared for as long as a completion touches the engine's executor.
     std::shared_lock<std::shared_mutex> enter() { return std::shared_lock(gate_); }
-    bool closed() const {
-        std::lock_guard lock(mutex_);
-        return closed_;
-    }
+    // Without the registry's lock: a completion asks it on every call, holding the gate, and
+    // closing takes the gate exclusively.
+    bool closed() const { return closed_.load(std::memory_order_acquire); }
     void abandon_all() {
         std::vector<std::shared_ptr<CompletionBase>> all;
         {
             std::unique_lock gate(gate_);  // waits for completions in progress
             std::lock_guard lock(mutex_);
-            closed_ = true;
+            closed_.store(true, std::memory_order_release);
             for (auto& [id, e] : live_) {
                 if (auto c = e.completion.lock()) all.push_back(std::move(c));
             }
@@ -170,7 +170,7 @@ private:
     };
     std::shared_mutex gate_;
     mutable std::mutex mutex_;
-    bool closed_ = false;
+    std::atomic<bool> closed_ = false;  // set under the gate and `mutex_`
     bool parked_ = true;
     std::size_t watched_ = 0;
     std::uint64_t next_ = 1;
@@ -263,20 +263,28 @@ private:
     std::uint64_t id_ = 0;
 };
 
-// Suspends the calling coroutine until `start(completion)` (or whoever it hands the completion
-// to) completes it.
+// The awaitable that suspends a coroutine on `executor` until `start(completion)` (or whoever
+// it hands the completion to) completes it. `start` runs when the awaitable is awaited; it and
+// the others are taken by reference, so the caller awaits it in the scope that holds them.
+// (Awaitables are made in a statement of their own throughout the engine: GCC 12 destroys
+// lambda temporaries that live across a co_await twice.)
 template <class T, class Start>
-Task<Result<T>> wait_for_completion(std::shared_ptr<Registry> registry, Start start,
-                                    std::optional<Watch> watch = {}) {
-    auto executor = co_await asio::this_coro::executor;
-    // (Awaitables are made in a statement of their own throughout the engine: GCC 12 destroys
-    // lambda temporaries that live across a co_await twice.)
+auto completion_awaitable(const std::shared_ptr<Registry>& registry, const Executor& executor,
+                          Start& start, std::optional<Watch>& watch) {
     auto initiation = [&registry, &executor, &start, &watch](auto handler) {
         auto c = Completion<T>::create(registry, std::move(handler), executor, std::move(watch));
         start(std::move(c));
     };
-    auto waiting = asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
+    return asio::async_initiate<const asio::use_awaitable_t<>, void(Result<T>)>(
         initiation, asio::use_awaitable);
+}
+
+// Suspends the calling coroutine until `start(completion)` completes the completion.
+template <class T, class Start>
+Task<Result<T>> wait_for_completion(std::shared_ptr<Registry> registry, Start start,
+                                    std::optional<Watch> watch = {}) {
+    auto executor = co_await asio::this_coro::executor;
+    auto waiting = completion_awaitable<T>(registry, executor, start, watch);
     Result<T> result = co_await std::move(waiting);
     co_return result;
 }
@@ -309,17 +317,17 @@ public:
 
     explicit Semaphore(int permits) : unlimited_(permits <= 0), available_(permits) {}
 
+    // Without waiting: a permit, or nullopt when none is free.
+    std::optional<Permit> try_acquire() {
+        if (unlimited_) return Permit{};
+        std::lock_guard lock(mutex_);
+        if (available_ == 0) return std::nullopt;
+        --available_;
+        return Permit(this);
+    }
+
     Task<Permit> acquire(std::shared_ptr<Registry> registry) {
-        if (unlimited_) co_return Permit{};
-        bool now = false;
-        {
-            std::lock_guard lock(mutex_);
-            if (available_ > 0) {
-                --available_;
-                now = true;
-            }
-        }
-        if (now) co_return Permit(this);
+        if (auto now = try_acquire()) co_return std::move(*now);
         // Queue up; release() hands its permit over. (The check above and the enqueue below are
         // not atomic, so enqueue re-checks under the lock.)
         auto granted_task =
@@ -390,22 +398,27 @@ inline Task<bool> sleep_until(Clock::time_point when, CancelToken token) {
 template <class T, class Start>
 Task<Result<T>> call_port(std::shared_ptr<Registry> registry, Semaphore& backend, CallContext ctx,
                           Start start) {
-    Semaphore::Permit permit = co_await backend.acquire(registry);
+    // A free permit is taken without a coroutine of its own: most calls find one.
+    std::optional<Semaphore::Permit> permit = backend.try_acquire();
+    if (!permit) {
+        Semaphore::Permit waited = co_await backend.acquire(registry);
+        permit.emplace(std::move(waited));
+    }
     if (ctx.cancel.cancelled()) co_return make_error(Errc::cancelled, "cancelled");
     if (Clock::now() >= ctx.deadline) co_return make_error(Errc::timeout, "deadline passed");
 
-    Watch watch;
+    std::optional<Watch> watch{std::in_place};
     if (ctx.deadline < Clock::time_point::max() - call_grace) {
-        watch.give_up_at = ctx.deadline + call_grace;
+        watch->give_up_at = ctx.deadline + call_grace;
     }
-    watch.cancel = ctx.cancel;
-    auto result_task = wait_for_completion<T>(
-        registry,
-        [&](std::shared_ptr<Completion<T>> c) {
-            start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
-        },
-        std::move(watch));
-    Result<T> result = co_await std::move(result_task);
+    watch->cancel = ctx.cancel;
+    auto send = [&](std::shared_ptr<Completion<T>> c) {
+        start(ctx, [c](Result<T> r) { c->complete(std::move(r)); });
+    };
+    auto executor = co_await asio::this_coro::executor;
+    // Awaited here rather than through wait_for_completion: one coroutine frame less per call.
+    auto waiting = completion_awaitable<T>(registry, executor, send, watch);
+    Result<T> result = co_await std::move(waiting);
     co_return result;
 }
 

@@ -215,6 +215,7 @@ Result<Object> Core::store_object(Object in, bool preload) {
     auto& md_value = manifest["metadata"];
     if (!md_value.is_object()) md_value = json::object();
     auto& md = md_value.get_object();
+    md.reserve(md.size() + 5);  // the server's fields below, without growing one at a time
     md["name"] = key.name;
     if (!key.namespace_.empty()) md["namespace"] = key.namespace_;
     const std::string sent_rv = string_at(md, "resourceVersion");

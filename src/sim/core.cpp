@@ -268,9 +268,18 @@ std::string Core::random_suffix(std::size_t length) {
     return out;
 }
 
-std::string Core::vnf_label(const std::string& vnf_id) const {
-    if (auto it = vnfs.find(vnf_id); it != vnfs.end()) return it->second.name;
+std::string Core::call_label(const std::string& vnf_id) const {
+    std::lock_guard lock(names_mutex);
+    if (auto it = vnf_names.find(vnf_id); it != vnf_names.end()) return it->second;
     return vnf_id;
+}
+
+std::string Core::op_call_label(const std::string& op_id) const {
+    std::lock_guard lock(names_mutex);
+    auto op = op_vnfs.find(op_id);
+    if (op == op_vnfs.end()) return op_id;
+    if (auto it = vnf_names.find(op->second); it != vnf_names.end()) return it->second;
+    return op->second;
 }
 
 }  // namespace meshorch::sim::detail

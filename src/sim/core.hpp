@@ -223,6 +223,17 @@ public:
     std::map<CallKind, std::uint64_t> counts;
     std::vector<SimScript> scripts;
 
+    // The name of each VNF by id, and the VNF of each op occurrence, for the target of a call
+    // about them, read when the call starts (on the caller's thread). A lock of its own, taken
+    // last and alone: naming a call does not wait for a sim thread that performs calls under
+    // `mutex`. Kept by add_vnf, erase_vnf and start_op.
+    mutable std::mutex names_mutex;
+    std::unordered_map<std::string, std::string> vnf_names;   // VNF id -> name
+    std::unordered_map<std::string, std::string> op_vnfs;     // op occurrence id -> VNF id
+    std::string call_label(const std::string& vnf_id) const;  // the VNF's name, else the id
+    // The name (else the id) of the op occurrence's VNF; the op's id if it is unknown.
+    std::string op_call_label(const std::string& op_id) const;
+
     // ---- everything below is guarded by `mutex` ----
     mutable std::mutex mutex;
     Options options;
@@ -257,8 +268,7 @@ public:
 
     // Helpers (mutex held). ids and names are deterministic for a given seed and call order.
     std::string new_uuid();
-    std::string random_suffix(std::size_t length);           // [bcdfghjklmnpqrstvwxz2456789]
-    std::string vnf_label(const std::string& vnf_id) const;  // the VNF's name, else the id
+    std::string random_suffix(std::size_t length);  // [bcdfghjklmnpqrstvwxz2456789]
 
     // VNFs and VMs (vnfm.cpp)
     void add_vnf(SimVnf vnf);

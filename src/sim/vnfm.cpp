@@ -73,6 +73,10 @@ std::string start_op(Core& c, SimVnf& vnf, const char* operation, std::optional<
     op.effect = effect;
     const std::string id = op.op.id;
     c.ops.emplace(id, std::move(op));
+    {
+        std::lock_guard names(c.names_mutex);
+        c.op_vnfs.emplace(id, vnf.id);
+    }
     vnf.busy_op = id;
     const auto now = Clock::now();
     const auto duration = std::max(std::chrono::milliseconds(0), c.options.lcm_duration);
@@ -115,6 +119,10 @@ bool boots(std::optional<FaultKind> effect) {
 
 void Core::add_vnf(SimVnf vnf) {
     vnfs_by_name[vnf.name].emplace(vnf.seq, vnf.id);
+    {
+        std::lock_guard names(names_mutex);
+        vnf_names.insert_or_assign(vnf.id, vnf.name);
+    }
     auto id = vnf.id;
     vnfs.insert_or_assign(std::move(id), std::move(vnf));
 }
@@ -125,6 +133,10 @@ void Core::erase_vnf(const std::string& vnf_id) {
     if (auto named = vnfs_by_name.find(it->second.name); named != vnfs_by_name.end()) {
         named->second.erase(it->second.seq);
         if (named->second.empty()) vnfs_by_name.erase(named);
+    }
+    {
+        std::lock_guard names(names_mutex);
+        vnf_names.erase(vnf_id);
     }
     vnfs.erase(it);
 }
@@ -331,13 +343,7 @@ public:
 
     void get_operation(const std::string& op_id, const CallContext& ctx,
                        Callback<LcmOperation> done) override {
-        std::string target = op_id;
-        {
-            std::lock_guard lock(core_->mutex);
-            if (auto it = core_->ops.find(op_id); it != core_->ops.end()) {
-                target = core_->vnf_label(it->second.op.vnf_id);
-            }
-        }
+        const std::string target = core_->op_call_label(op_id);
         core_->call<LcmOperation>(
             CallKind::vnf_get_operation, target, ctx, std::move(done),
             [op_id](Core& c, std::optional<FaultKind>) -> Result<LcmOperation> {
@@ -353,13 +359,7 @@ public:
 
     void resolve_failed_operation(const std::string& op_id, FailedOperationAction action,
                                   const CallContext& ctx, Callback<Ok> done) override {
-        std::string target = op_id;
-        {
-            std::lock_guard lock(core_->mutex);
-            if (auto it = core_->ops.find(op_id); it != core_->ops.end()) {
-                target = core_->vnf_label(it->second.op.vnf_id);
-            }
-        }
+        const std::string target = core_->op_call_label(op_id);
         core_->call<Ok>(
             CallKind::vnf_resolve, target, ctx, std::move(done),
             [op_id, action](Core& c, std::optional<FaultKind>) -> Result<Ok> {
@@ -437,10 +437,7 @@ public:
     }
 
 private:
-    std::string label(const std::string& vnf_id) const {
-        std::lock_guard lock(core_->mutex);
-        return core_->vnf_label(vnf_id);
-    }
+    std::string label(const std::string& vnf_id) const { return core_->call_label(vnf_id); }
 
     static VnfInstance instance(const Core& c, const SimVnf& vnf) {
         VnfInstance out;
