@@ -22,11 +22,37 @@ std::string string_at(const boost::json::object& o, std::string_view key) {
 
 }  // namespace
 
-int kind_rank(const std::string& kind) noexcept {
+namespace {
+
+// The kinds of apply_order by the length of their name, at most two per length: a key compare
+// (two ranks) looks at one or two names instead of scanning the whole order.
+constexpr std::size_t longest_kind = 32;
+constexpr auto kinds_by_length = [] {
+    std::array<std::array<int, 2>, longest_kind> table{};
+    for (auto& same_length : table) same_length = {-1, -1};
     for (std::size_t i = 0; i < apply_order.size(); ++i) {
-        if (apply_order[i] == kind) return static_cast<int>(i);
+        auto& same_length = table[apply_order[i].size()];
+        same_length[same_length[0] < 0 ? 0 : 1] = static_cast<int>(i);
     }
-    return static_cast<int>(apply_order.size());
+    return table;
+}();
+static_assert([] {
+    std::array<int, longest_kind> count{};
+    for (auto kind : apply_order) {
+        if (kind.size() >= longest_kind || ++count[kind.size()] > 2) return false;
+    }
+    return true;
+}());
+
+}  // namespace
+
+int kind_rank(const std::string& kind) noexcept {
+    const int unknown = static_cast<int>(apply_order.size());
+    if (kind.size() >= longest_kind) return unknown;
+    for (int i : kinds_by_length[kind.size()]) {
+        if (i >= 0 && apply_order[static_cast<std::size_t>(i)] == kind) return i;
+    }
+    return unknown;
 }
 
 std::strong_ordering operator<=>(const ObjectKey& a, const ObjectKey& b) {
