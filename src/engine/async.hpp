@@ -466,7 +466,9 @@ inline Task<std::vector<Status>> run_all(std::shared_ptr<Registry> registry,
     auto all_task = wait_for_completion<Ok>(registry, [&](std::shared_ptr<Completion<Ok>> c) {
         state->done = std::move(c);
         for (std::size_t i = 0; i < tasks.size(); ++i) {
-            asio::co_spawn(executor, detail::join_child(tasks[i], state, i), asio::detached);
+            // Moved, not copied: each task is started once.
+            asio::co_spawn(executor, detail::join_child(std::move(tasks[i]), state, i),
+                           asio::detached);
         }
     });
     Result<Ok> all = co_await std::move(all_task);

@@ -106,8 +106,9 @@ Task<Status> Run::converge(const ServiceSpec* target, Ctx ctx, Mode mode) {
 
 Task<Status> Run::prepare(const ServiceSpec* target, Ctx ctx, Mode mode) {
     if (!target) co_return Ok{};
+    ObjectSet rendered = render_cluster_prerequisites(*target);
     std::optional<ObjectKey> ns;
-    for (const auto& [key, object] : render_cluster_prerequisites(*target)) {
+    for (const auto& [key, object] : rendered) {
         if (key.kind == "Namespace") ns = key;
     }
     // A namespace that exists and is not ours is used as it is, and never deleted.
@@ -128,7 +129,7 @@ Task<Status> Run::prepare(const ServiceSpec* target, Ctx ctx, Mode mode) {
         }
     }
     Plan p = only(plan_objects(select(record_.applied_objects, is_prerequisite),
-                               desired_prerequisites(target)),
+                               without_foreign_namespace(std::move(rendered))),
                   true, false);
     if (p.empty()) co_return Ok{};
     enter(OperationState::preparing, mode);

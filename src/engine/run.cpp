@@ -845,15 +845,18 @@ std::optional<WorkloadId> Run::workload_of_vm(const VersionKey& key,
 
 ObjectSet Run::desired_prerequisites(const ServiceSpec* target) const {
     if (!target) return {};
-    ObjectSet out = render_cluster_prerequisites(*target);
+    return without_foreign_namespace(render_cluster_prerequisites(*target));
+}
+
+ObjectSet Run::without_foreign_namespace(ObjectSet prerequisites) const {
     if (!record_.namespace_created) {
         std::vector<ObjectKey> namespaces;
-        for (const auto& [key, o] : out) {
+        for (const auto& [key, o] : prerequisites) {
             if (key.kind == "Namespace") namespaces.push_back(key);
         }
-        for (const auto& k : namespaces) out.erase(k);
+        for (const auto& k : namespaces) prerequisites.erase(k);
     }
-    return out;
+    return prerequisites;
 }
 
 Observed Run::observed_for(const ServiceSpec* target) const {

@@ -191,7 +191,9 @@ private:
     std::vector<VmInstance>& observed_vms(const VersionKey& key);
     const Version* find_version(const ServiceSpec* spec, const std::string& ms,
                                 const std::string& version) const;
+    // The prerequisites `target` wants: rendered, less the namespace unless this service made it.
     ObjectSet desired_prerequisites(const ServiceSpec* target) const;
+    ObjectSet without_foreign_namespace(ObjectSet prerequisites) const;
     VnfRequest make_request(const ServiceSpec& spec, const Microservice& ms,
                             const Version& v) const;
     // The workloads of a version the status knows.
