@@ -526,7 +526,9 @@ Task<Status> Run::save_together() {
         flush_posted_ = true;
         asio::post(executor, [self = shared_from_this()] { self->flush_saves(); });
     };
-    Result<Ok> saved = co_await wait_for_completion<Ok>(core_.registry, join);
+    std::optional<Watch> unwatched;
+    auto waiting = completion_awaitable<Ok>(core_.registry, executor, join, unwatched);
+    Result<Ok> saved = co_await std::move(waiting);
     if (!saved.ok()) co_return saved.error();
     co_return Ok{};
 }
@@ -540,12 +542,16 @@ void Run::flush_saves() {
 
 Status Run::save() {
     if (record_.operation) {
+        // Compared before copied: most saves change one of these sets, or none.
+        auto assign_if_changed = [](auto& kept, const auto& now) {
+            if (kept != now) kept = now;
+        };
         OperationJournal& j = *record_.operation;
         j.state = state_;
-        j.touched_vnfs = touched_;
-        j.creating_vnfs = creating_;
-        j.lcm_operations = lcm_in_flight_;
-        j.injecting = injecting_;
+        assign_if_changed(j.touched_vnfs, touched_);
+        assign_if_changed(j.creating_vnfs, creating_);
+        assign_if_changed(j.lcm_operations, lcm_in_flight_);
+        assign_if_changed(j.injecting, injecting_);
     }
     Status s = core_.store->save(record_);
     const std::size_t count = record_.applied_objects.size();

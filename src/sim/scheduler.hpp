@@ -1,5 +1,6 @@
 // Internal: the simulation's clock-driven task queue. `threads` threads run tasks in deadline
-// order (ties in posting order). No Asio: a condition variable over an ordered map.
+// order (ties in posting order). No Asio: a condition variable over a FIFO of the tasks posted
+// in time order and an ordered map of the others.
 #pragma once
 
 #include <meshorch/cancel.hpp>  // Clock
