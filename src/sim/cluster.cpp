@@ -309,7 +309,7 @@ void Core::remove_object(const ObjectKey& key) {
     if (key.kind == "Namespace" && key.api_version == "v1") {
         // Everything in it goes too (at once: the sim has no Terminating phase).
         if (auto in = objects_by_namespace.find(key.name); in != objects_by_namespace.end()) {
-            const std::set<ObjectKey> inside = std::move(in->second);
+            const std::set<ObjectKey, ByLocation> inside = std::move(in->second);
             objects_by_namespace.erase(in);
             for (const auto& k : inside) {
                 objects.erase(k);

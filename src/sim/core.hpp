@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -93,6 +94,17 @@ Backend backend_of(CallKind kind) noexcept;
 Error backend_error(Backend backend, Errc code, int http_status, std::string message);
 Error cancelled_error(const std::string& what);
 Error timeout_error(const std::string& what);
+
+// The order of the server's own indexes of objects: where an object lives (namespace, name),
+// then its kind and API version. Within one kind it is the order a list returns (etcd's key
+// order), and it compares strings only: ObjectKey's own order ranks the kinds first, for
+// applying, which costs a look-up of both kinds per compare.
+struct ByLocation {
+    bool operator()(const ObjectKey& a, const ObjectKey& b) const noexcept {
+        return std::tie(a.namespace_, a.name, a.kind, a.api_version) <
+               std::tie(b.namespace_, b.name, b.kind, b.api_version);
+    }
+};
 
 // ---- pending calls ----------------------------------------------------------------------------
 
@@ -253,12 +265,13 @@ public:
 
     // Cluster
     using PodId = std::pair<std::string, std::string>;  // (namespace, name)
-    std::map<ObjectKey, Object> objects;
-    std::map<ObjectKey, std::map<std::string, std::string>> foreign_labels;  // from preload()
+    std::map<ObjectKey, Object, ByLocation> objects;
+    std::map<ObjectKey, std::map<std::string, std::string>, ByLocation>
+        foreign_labels;            // from preload()
     std::map<PodId, SimPod> pods;  // ordered: a namespace's pods are one range
     // Indexes: the namespaced objects of each namespace, the pods of each Deployment by seq.
-    std::unordered_map<std::string, std::set<ObjectKey>> objects_by_namespace;
-    std::map<ObjectKey, std::map<std::uint64_t, PodId>> pods_by_owner;
+    std::unordered_map<std::string, std::set<ObjectKey, ByLocation>> objects_by_namespace;
+    std::map<ObjectKey, std::map<std::uint64_t, PodId>, ByLocation> pods_by_owner;
     std::uint64_t next_pod_seq = 0;
     std::uint64_t resource_version = 1000;
     std::map<std::string, IssuedToken> tokens;

@@ -98,6 +98,27 @@ TEST(SimCluster, ListFiltersByKindNamespaceAndLabels) {
     EXPECT_EQ(sim.list("v1", "Namespace", "")->size(), 2u);
 }
 
+// As the API server answers a list: by namespace, then name, whatever the order of the applies.
+TEST(SimCluster, ListIsInNamespaceThenNameOrder) {
+    Sim sim;
+    for (const char* ns : {"b", "a"}) ASSERT_TRUE(sim.apply(namespace_object(ns)).ok());
+    for (const auto& [ns, name] : std::vector<std::pair<std::string, std::string>>{
+             {"b", "two"}, {"a", "zed"}, {"b", "one"}, {"a", "alpha"}}) {
+        ASSERT_TRUE(sim.apply(config_map(ns, name, "x")).ok());
+        ASSERT_TRUE(sim.apply(service_account(ns, name)).ok());
+    }
+    auto names = [](const std::vector<Object>& objects) {
+        std::vector<std::string> out;
+        for (const auto& o : objects) out.push_back(o.key.namespace_ + "/" + o.key.name);
+        return out;
+    };
+    EXPECT_EQ(names(*sim.list("v1", "ConfigMap", "")),
+              (std::vector<std::string>{"a/alpha", "a/zed", "b/one", "b/two"}));
+    EXPECT_EQ(names(*sim.list("v1", "ServiceAccount", "b")),
+              (std::vector<std::string>{"b/one", "b/two"}));
+    EXPECT_EQ(names(*sim.list("v1", "Namespace", "")), (std::vector<std::string>{"/a", "/b"}));
+}
+
 TEST(SimCluster, RemoveOfAMissingObjectIsOk) {
     Sim sim;
     EXPECT_TRUE(sim.remove(ObjectKey{"v1", "ConfigMap", "ns", "nope"}).ok());
