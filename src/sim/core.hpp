@@ -252,8 +252,8 @@ public:
     bool stopped = false;
 
     // VNF manager
-    std::map<std::string, SimVnf> vnfs;  // by id
-    std::map<std::string, SimOp> ops;    // by id
+    std::unordered_map<std::string, SimVnf> vnfs;  // by id (snapshot() sorts them)
+    std::unordered_map<std::string, SimOp> ops;    // by id
     std::uint64_t next_vnf_seq = 0;
     // Indexes over `vnfs`, so that no call scans every VNF of the world: VNF ids by name in
     // creation order (find_vnf wants the oldest), and every allocated VM by its address and by
@@ -274,7 +274,7 @@ public:
     std::map<ObjectKey, std::map<std::uint64_t, PodId>, ByLocation> pods_by_owner;
     std::uint64_t next_pod_seq = 0;
     std::uint64_t resource_version = 1000;
-    std::map<std::string, IssuedToken> tokens;
+    std::unordered_map<std::string, IssuedToken> tokens;  // by the token itself
 
     // Injector
     std::map<std::string, SimProxy> proxies;  // by server id
