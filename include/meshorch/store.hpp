@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace meshorch {
@@ -78,7 +79,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::map<std::string, ServiceRecord> records_;
+    std::unordered_map<std::string, ServiceRecord> records_;
 };
 
 }  // namespace meshorch

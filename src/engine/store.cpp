@@ -5,6 +5,7 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <vector>
@@ -151,6 +152,7 @@ Result<std::vector<std::string>> MemoryStateStore::list() {
     std::vector<std::string> out;
     out.reserve(records_.size());
     for (const auto& [name, record] : records_) out.push_back(name);
+    std::sort(out.begin(), out.end());
     return out;
 }
 

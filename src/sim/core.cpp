@@ -117,11 +117,19 @@ void Registry::remove(std::uint64_t id) {
 }
 
 std::vector<std::shared_ptr<PendingBase>> Registry::take_all() {
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<PendingBase>>> taken;
+    {
+        std::lock_guard lock(mutex_);
+        taken.assign(std::make_move_iterator(calls_.begin()),
+                     std::make_move_iterator(calls_.end()));
+        calls_.clear();
+    }
+    // In the order the calls were made.
+    std::sort(taken.begin(), taken.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::shared_ptr<PendingBase>> out;
-    std::lock_guard lock(mutex_);
-    out.reserve(calls_.size());
-    for (auto& [id, call] : calls_) out.push_back(std::move(call));
-    calls_.clear();
+    out.reserve(taken.size());
+    for (auto& [id, call] : taken) out.push_back(std::move(call));
     return out;
 }
 

@@ -120,7 +120,7 @@ public:
 private:
     std::mutex mutex_;
     std::uint64_t next_ = 1;
-    std::map<std::uint64_t, std::shared_ptr<PendingBase>> calls_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<PendingBase>> calls_;
 };
 
 class PendingBase {
