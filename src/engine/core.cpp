@@ -417,6 +417,7 @@ SubscriptionId Core::subscribe(std::function<void(const Event&)> callback) {
     const SubscriptionId id = next_subscription_++;
     subscribers_.emplace(id,
                          std::make_shared<std::function<void(const Event&)>>(std::move(callback)));
+    subscribers_count_.store(subscribers_.size(), std::memory_order_release);
     return id;
 }
 
@@ -424,12 +425,14 @@ void Core::unsubscribe(SubscriptionId id) {
     {
         std::lock_guard lock(subscribers_mutex_);
         subscribers_.erase(id);
+        subscribers_count_.store(subscribers_.size(), std::memory_order_release);
     }
     // Wait for a delivery in progress on another thread (recursive: fine from a callback).
     std::lock_guard wait(delivery_mutex_);
 }
 
 void Core::publish(Event event) {
+    if (!listened()) return;
     bool first = false;
     {
         std::lock_guard lock(pending_events_mutex_);

@@ -103,6 +103,10 @@ public:
     // ---- used by operations
     // Delivers an event to the subscribers, in order, on the event strand.
     void publish(Event event);
+    // Whether anyone subscribes: an event no one would receive is not made.
+    bool listened() const noexcept {
+        return subscribers_count_.load(std::memory_order_acquire) > 0;
+    }
     // Ends an operation: after every event published so far is delivered, the service is free
     // again, waiters wake and on_done callbacks run.
     void finish(std::shared_ptr<Operation::Shared> op, OperationState state,
@@ -159,6 +163,7 @@ private:
     std::vector<Event> pending_events_;  // published, not yet delivered
     std::mutex subscribers_mutex_;
     std::map<SubscriptionId, std::shared_ptr<std::function<void(const Event&)>>> subscribers_;
+    std::atomic<std::size_t> subscribers_count_ = 0;  // subscribers_.size(), read without the lock
     SubscriptionId next_subscription_ = 1;
     std::recursive_mutex delivery_mutex_;  // held while callbacks run (unsubscribe waits on it)
 

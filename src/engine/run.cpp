@@ -593,6 +593,7 @@ void Run::enter(OperationState state, Mode mode) {
 
 void Run::step(std::string message) {
     core_.log->info("{} {}", tag_, message);
+    if (!core_.listened()) return;
     Event ev;
     ev.type = Event::Type::step;
     ev.time = std::chrono::system_clock::now();
@@ -613,10 +614,13 @@ void Run::set_workload(const WorkloadId& id, WorkloadState state, std::string me
         w.message = state == WorkloadState::failed ? message : std::string{};
     });
     if (message.empty()) {
-        core_.log->debug("{} workload {} {}", tag_, id.to_string(), to_string(state));
+        if (core_.log->should_log(spdlog::level::debug)) {  // the id is formatted first
+            core_.log->debug("{} workload {} {}", tag_, id.to_string(), to_string(state));
+        }
     } else {
         core_.log->info("{} workload {} {}: {}", tag_, id.to_string(), to_string(state), message);
     }
+    if (!core_.listened()) return;
     Event ev;
     ev.type = Event::Type::workload;
     ev.time = std::chrono::system_clock::now();
