@@ -1,6 +1,8 @@
 // The operations, top to bottom: deploy, reconfigure, terminate, heal, and rollback.
 #include "engine/run.hpp"
 
+#include "engine/assign_if_changed.hpp"
+
 #include <meshorch/render.hpp>
 #include <meshorch/spec.hpp>
 
@@ -543,9 +545,6 @@ void Run::flush_saves() {
 Status Run::save() {
     if (record_.operation) {
         // Compared before copied: most saves change one of these sets, or none.
-        auto assign_if_changed = [](auto& kept, const auto& now) {
-            if (kept != now) kept = now;
-        };
         OperationJournal& j = *record_.operation;
         j.state = state_;
         assign_if_changed(j.touched_vnfs, touched_);

@@ -1,5 +1,7 @@
 #include <meshorch/store.hpp>
 
+#include "engine/assign_if_changed.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
@@ -15,6 +17,7 @@ namespace meshorch {
 namespace {
 
 namespace json = boost::json;
+using engine::assign_if_changed;
 
 // Same kinds, same values, object members in the same order: a copy of one would serialize
 // exactly like the other (boost::json's operator== ignores member order and int/uint kinds).
@@ -74,12 +77,6 @@ void sync(ObjectSet& kept, const ObjectSet& wanted) {
     for (; k != kept.end(); ++k) gone.push_back(k->first);
     for (const auto& key : gone) kept.erase(key);
     for (const Object* object : changed) kept.put(*object);
-}
-
-// Reading both is cheaper than rewriting one: most saves leave these fields as they were.
-template <class T>
-void assign_if_changed(T& kept, const T& wanted) {
-    if (!(kept == wanted)) kept = wanted;
 }
 
 // The journal is rewritten by almost every save, yet mostly only its state changes: its target
