@@ -42,8 +42,7 @@ struct Scheduler::State {
     // Removes and returns the earliest task; the queue is not empty.
     Task pop() {
         Task task;
-        if (out_of_order.empty() ||
-            (!in_order.empty() && in_order.front().first < out_of_order.begin()->first)) {
+        if (!in_order.empty() && in_order.front().first == earliest()) {
             task = std::move(in_order.front().second);
             in_order.pop_front();
         } else {
