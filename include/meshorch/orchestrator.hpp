@@ -2,9 +2,10 @@
 // asynchronous state machines over the ports, and reports every step as an event.
 //
 // Thread safety: every member function may be called from any thread. Event callbacks run on
-// the orchestrator's threads; they must not block for long and may call back into the
-// orchestrator (except destroying it, and waiting for an operation: events and the end of
-// operations are delivered by the same serial queue, so waiting there never returns).
+// the orchestrator's threads (or on the caller's executor, OrchestratorOptions::executor); they
+// must not block for long and may call back into the orchestrator (except destroying it, and
+// waiting for an operation: events and the end of operations are delivered by the same serial
+// queue, so waiting there never returns).
 //
 // Concurrency: one operation per service at a time; a second one on the same service is
 // refused with Errc::busy (not queued). Operations on different services run concurrently.
@@ -54,8 +55,20 @@ struct BackoffPolicy {
     int max_attempts = 12;  // per step; then the transient error becomes the operation's failure
 };
 
+// An executor the caller provides: called from any thread with a task, it must run the task
+// later (never inside the call itself) on a thread of the caller's, and must not throw. A task
+// it never runs must at least be destroyed.
+using TaskExecutor = std::function<void(std::function<void()> task)>;
+
 struct OrchestratorOptions {
-    int threads = 2;                     // engine threads
+    int threads = 2;  // engine threads; unused when `executor` is set
+    // Empty: the orchestrator runs on `threads` threads of its own. Set: every step of every
+    // operation and every event callback runs on this executor, and the orchestrator starts
+    // one thread only, which keeps time (timers and call deadlines) and runs no step itself.
+    // The executor must keep running tasks until the orchestrator is destroyed: the destructor
+    // waits for the tasks handed to it (so it must not be called from a thread the executor
+    // needs to make progress, nor may an operation be waited for on one).
+    TaskExecutor executor;
     int max_in_flight_per_backend = 32;  // concurrent calls per port
     std::chrono::milliseconds operation_deadline{std::chrono::minutes(30)};
     std::chrono::milliseconds call_timeout{std::chrono::seconds(60)};  // per backend call
@@ -117,7 +130,9 @@ public:
     // cannot be read (a corrupt durable store is never taken as an empty one).
     Orchestrator(Backends backends, OrchestratorOptions options = {});
     // Cancels running operations and waits for them to roll back (10 s, then their rollbacks
-    // are cut short and they end failed; 15 s at most), then stops the threads.
+    // are cut short and they end failed; 15 s at most), then stops the threads. With a caller's
+    // executor it then waits (15 s at most) until that executor has run or dropped every task
+    // handed to it; past that it leaks the engine's state rather than free what a task may use.
     ~Orchestrator();
     Orchestrator(const Orchestrator&) = delete;
     Orchestrator& operator=(const Orchestrator&) = delete;

@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t kept_finished_operations = 1024;
 constexpr auto shutdown_grace = std::chrono::seconds(10);       // cancelled operations roll back
 constexpr auto shutdown_abort_grace = std::chrono::seconds(5);  // then rollbacks are cut short
+// Then the caller's executor runs (or drops) the engine's last tasks.
+constexpr auto handoff_grace = std::chrono::seconds(15);
 
 std::shared_ptr<spdlog::logger> engine_logger() {
     static std::mutex mutex;
@@ -150,13 +152,15 @@ Core::Core(Backends backends, OrchestratorOptions opts)
         services_.emplace(name, std::move(entry));
     }
 
-    const int threads = std::max(1, options.threads);
+    // On the caller's executor the engine's own thread only waits for timers.
+    const int threads = options.executor ? 1 : std::max(1, options.threads);
     io_ = std::make_unique<asio::io_context>(threads);
+    if (options.executor) handoff_ = std::make_shared<Handoff>(*io_, options.executor);
     work_.emplace(io_->get_executor());
     // The registry closes before the io_context goes, and wakes no watchdog once closed.
     registry->set_waker(
         [this] { asio::co_spawn(io_->get_executor(), watch_calls(registry), asio::detached); });
-    events_.emplace(asio::make_strand(*io_));
+    events_.emplace(new_strand());
     threads_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {
         threads_.emplace_back([this] {
@@ -170,16 +174,15 @@ Core::Core(Backends backends, OrchestratorOptions opts)
             }
         });
     }
-    token_keeper_.start(asio::make_strand(*io_));
+    token_keeper_.start(new_strand());
     for (auto& [op, request] : to_resume_) {
         log->info("[{} {}] resuming the {} a previous process left in flight", op->id, op->service,
                   to_string(op->kind));
-        Run::spawn(std::make_shared<Run>(*this, op, std::move(request), true),
-                   asio::make_strand(*io_));
+        Run::spawn(std::make_shared<Run>(*this, op, std::move(request), true), new_strand());
     }
     to_resume_.clear();
     for (auto& record : to_check_) {
-        start_drift_check(*this, std::move(record), asio::make_strand(*io_));
+        start_drift_check(*this, std::move(record), new_strand());
     }
     to_check_.clear();
 }
@@ -275,8 +278,21 @@ void Core::shutdown() {
                  make_error(Errc::cancelled,
                             "the orchestrator was destroyed before the operation ended"));
     }
+    if (handoff_ && !handoff_->wait_until_idle(handoff_grace)) {
+        log->error(
+            "shutting down: the caller's executor still holds engine tasks after {} s; "
+            "the engine's state is left allocated rather than freed under them",
+            handoff_grace.count());
+        (void)io_.release();  // on purpose: those tasks may still run and use it
+        return;
+    }
     events_.reset();
     io_.reset();  // destroys what is left of the coroutines while the rest is alive
+}
+
+Executor Core::new_strand() {
+    if (handoff_) return asio::strand<CallerExecutor>(CallerExecutor(handoff_));
+    return asio::make_strand(*io_);
 }
 
 std::string Core::next_operation_id() {
@@ -374,7 +390,7 @@ Result<Operation> Core::begin(Request request) {
         operations_[op->id] = op;
     }
     auto run = std::make_shared<Run>(*this, op, std::move(request));
-    Run::spawn(std::move(run), asio::make_strand(*io_));
+    Run::spawn(std::move(run), new_strand());
     return Operation(op);
 }
 

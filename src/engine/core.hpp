@@ -5,6 +5,7 @@
 #include <meshorch/orchestrator.hpp>
 
 #include "engine/async.hpp"
+#include "engine/caller_executor.hpp"
 #include "engine/token_keeper.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -141,14 +142,18 @@ public:
 
 private:
     void deliver_pending();  // on the event strand: every event published so far
+    // A new strand on the engine's threads, or on the caller's executor.
+    Executor new_strand();
     void complete(const std::shared_ptr<Operation::Shared>& op, OperationState state,
                   std::optional<Error> error);
     std::string next_operation_id();
 
     std::unique_ptr<asio::io_context> io_;
+    // Set when the caller provides the executor: io_'s one thread then only keeps time.
+    std::shared_ptr<Handoff> handoff_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
     std::vector<std::thread> threads_;
-    std::optional<asio::strand<asio::io_context::executor_type>> events_;
+    std::optional<Executor> events_;
 
     mutable std::mutex mutex_;
     bool stopping_ = false;

@@ -57,6 +57,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,6 +179,19 @@ Args parse_args(int argc, char** argv) {
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
         .count();
+}
+
+// The malloc this process runs with: a third of the engine's CPU is in the allocator, so the
+// figures depend on it. jemalloc and tcmalloc are told apart by a symbol only they export (they
+// come in by LD_PRELOAD or by linking); glibc's settings come from GLIBC_TUNABLES.
+std::string allocator_in_use() {
+    if (dlsym(RTLD_DEFAULT, "mallctl") != nullptr) return "jemalloc";
+    if (dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr) return "tcmalloc";
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if (tunables != nullptr && *tunables != '\0') {
+        return std::string("glibc malloc, GLIBC_TUNABLES=") + tunables;
+    }
+    return "glibc malloc, default settings";
 }
 
 std::int64_t process_cpu_ns() {
@@ -1001,10 +1015,10 @@ int main(int argc, char** argv) {
         args.latency_ms, args.lcm_ms, args.pod_start_ms);
     std::printf(
         "orchestrator: threads %d, max_in_flight_per_backend %d%s, poll_interval %d ms; "
-        "sim threads %d; engine log: %s; state store: %s; %ld CPUs online\n",
+        "sim threads %d; engine log: %s; state store: %s; %ld CPUs online; allocator: %s\n",
         args.threads, args.max_in_flight, args.max_in_flight <= 0 ? " (unlimited)" : "",
         args.poll_ms, args.sim_threads, args.log.c_str(), args.store.c_str(),
-        sysconf(_SC_NPROCESSORS_ONLN));
+        sysconf(_SC_NPROCESSORS_ONLN), allocator_in_use().c_str());
 
     bool ok = true;
 
