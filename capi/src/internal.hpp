@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,4 +100,9 @@ struct meshorch_orchestrator {
 
 struct meshorch_operation {
     meshorch::Operation op;
+};
+
+// A step of the engine's, handed to the caller's `post` executor.
+struct meshorch_task {
+    std::function<void()> run;
 };

@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <functional>
+#include <memory>
 
 namespace meshorch::capi {
 namespace {
@@ -28,15 +31,25 @@ struct Settings {
     sim::Options sim;
 };
 
+// How much of the options struct a version has: a program built against an older header
+// passes a shorter struct, which is read and written only that far.
+std::size_t options_size(unsigned int version) {
+    return version >= 2 ? sizeof(meshorch_orchestrator_options)
+                        : offsetof(meshorch_orchestrator_options, post);
+}
+
 Result<Settings> read_options(const meshorch_orchestrator_options* in, bool simulated) {
-    const meshorch_orchestrator_options& o = in != nullptr ? *in : default_options;
-    if (o.version == 0 || o.version > MESHORCH_ORCHESTRATOR_OPTIONS_VERSION) {
+    const unsigned int version = in != nullptr ? in->version : default_options.version;
+    if (version == 0 || version > MESHORCH_ORCHESTRATOR_OPTIONS_VERSION) {
         return make_error(Errc::invalid_argument,
-                          "options: unknown version " + std::to_string(o.version) +
+                          "options: unknown version " + std::to_string(version) +
                               " (this library knows 1.." +
                               std::to_string(MESHORCH_ORCHESTRATOR_OPTIONS_VERSION) +
                               "; initialize with MESHORCH_ORCHESTRATOR_OPTIONS_INIT)");
     }
+    // The fields of later versions keep their defaults.
+    meshorch_orchestrator_options o = default_options;
+    if (in != nullptr) std::memcpy(&o, in, options_size(version));
     std::vector<FieldError> problems;
     auto check = [&](bool good, const char* field, const char* reason) {
         if (!good) problems.push_back({field, reason, 0, 0});
@@ -49,6 +62,8 @@ Result<Settings> read_options(const meshorch_orchestrator_options* in, bool simu
     check(o.backoff_max_ms >= o.backoff_initial_ms, "backoff_max_ms",
           "must not be less than backoff_initial_ms");
     check(o.backoff_max_attempts >= 1, "backoff_max_attempts", "must be at least 1");
+    check(o.post != nullptr || o.post_context == nullptr, "post_context",
+          "is set but post is NULL");
     if (simulated) {
         check(o.sim_latency_ms >= 0, "sim_latency_ms", "must not be negative");
         check(o.sim_latency_jitter_ms >= 0, "sim_latency_jitter_ms", "must not be negative");
@@ -75,6 +90,11 @@ Result<Settings> read_options(const meshorch_orchestrator_options* in, bool simu
     s.engine.backoff.initial = milliseconds(o.backoff_initial_ms);
     s.engine.backoff.max = milliseconds(o.backoff_max_ms);
     s.engine.backoff.max_attempts = o.backoff_max_attempts;
+    if (o.post != nullptr) {
+        s.engine.executor = [post = o.post, context = o.post_context](std::function<void()> run) {
+            post(context, new meshorch_task{std::move(run)});
+        };
+    }
     s.sim.seed = o.sim_seed;
     s.sim.default_latency.fixed = milliseconds(o.sim_latency_ms);
     s.sim.default_latency.jitter = milliseconds(o.sim_latency_jitter_ms);
@@ -237,6 +257,20 @@ MESHORCH_API int meshorch_operation_state_is_terminal(int state) {
 
 // ---- construction ----------------------------------------------------------------------------
 
+MESHORCH_API void meshorch_task_run(meshorch_task* task) {
+    std::unique_ptr<meshorch_task> owned(task);
+    if (!owned) return;
+    try {
+        owned->run();
+    } catch (...) {
+        // The engine's steps report their own failures; nothing may unwind into C.
+    }
+}
+
+MESHORCH_API void meshorch_task_drop(meshorch_task* task) {
+    delete task;
+}
+
 MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_options* opts,
                                                     unsigned int version) {
     return guarded([&] {
@@ -246,8 +280,7 @@ MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_option
                         "meshorch_orchestrator_options_init: unknown options version " +
                             std::to_string(version));
         }
-        // Version 1 is the only layout so far; later versions copy only their own prefix.
-        *opts = default_options;
+        std::memcpy(opts, &default_options, options_size(version));
         opts->version = version;
         return succeed();
     });

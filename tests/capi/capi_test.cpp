@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -366,12 +369,33 @@ TEST(CapiOptions, InitMacroAndFunctionAgree) {
     EXPECT_EQ(fn.sim_fault_probability, macro.sim_fault_probability);
     EXPECT_EQ(fn.sim_lcm_duration_ms, macro.sim_lcm_duration_ms);
     EXPECT_EQ(fn.sim_pod_start_ms, macro.sim_pod_start_ms);
+    EXPECT_EQ(fn.post, macro.post);
+    EXPECT_EQ(fn.post_context, macro.post_context);
     EXPECT_EQ(fn.threads, 2);
     EXPECT_EQ(fn.sim_seed, 1u);
+    EXPECT_EQ(fn.post, nullptr);
 
     EXPECT_EQ(meshorch_orchestrator_options_init(nullptr, 1), MESHORCH_E_INVALID_ARGUMENT);
     EXPECT_EQ(meshorch_orchestrator_options_init(&fn, 0), MESHORCH_E_INVALID_ARGUMENT);
     EXPECT_EQ(meshorch_orchestrator_options_init(&fn, 999), MESHORCH_E_INVALID_ARGUMENT);
+}
+
+// A program built against the version 1 header passes a shorter struct: nothing past its end
+// is written by init, nor read by create.
+TEST(CapiOptions, Version1OptionsEndBeforeTheExecutor) {
+    meshorch_orchestrator_options opts;
+    std::memset(&opts, 0xab, sizeof opts);
+    ASSERT_EQ(meshorch_orchestrator_options_init(&opts, 1), MESHORCH_OK);
+    EXPECT_EQ(opts.version, 1u);
+    EXPECT_EQ(opts.threads, 2);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&opts);
+    for (std::size_t i = offsetof(meshorch_orchestrator_options, post); i < sizeof opts; ++i) {
+        ASSERT_EQ(bytes[i], 0xab) << "byte " << i << " is past a version 1 struct";
+    }
+    meshorch_orchestrator* o = nullptr;
+    ASSERT_EQ(meshorch_orchestrator_create_sim(&o, &opts), MESHORCH_OK)
+        << meshorch_error_last()->message;
+    meshorch_orchestrator_destroy(o);
 }
 
 TEST(CapiOptions, BadOptionsAreRefusedWithTheFieldNamed) {
@@ -387,6 +411,12 @@ TEST(CapiOptions, BadOptionsAreRefusedWithTheFieldNamed) {
         fields.insert(std::string(f.at("path").as_string()));
     }
     EXPECT_EQ(fields, (std::set<std::string>{"sim_fault_probability", "threads"}));
+
+    opts = MESHORCH_ORCHESTRATOR_OPTIONS_INIT;
+    int context = 0;
+    opts.post_context = &context;  // without post
+    EXPECT_EQ(meshorch_orchestrator_create_sim(&o, &opts), MESHORCH_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_detail().at("fields").at(0).at("path").as_string(), "post_context");
 
     opts = MESHORCH_ORCHESTRATOR_OPTIONS_INIT;
     opts.version = 42;
@@ -769,6 +799,89 @@ struct Unsubscriber {
 void unsubscribe_self(const meshorch_event*, void* payload) {
     auto* u = static_cast<Unsubscriber*>(payload);
     if (u->calls.fetch_add(1) == 0) u->unsubscribe_rc = meshorch_unsubscribe(u->orch, u->id);
+}
+
+// ---- the caller's executor -----------------------------------------------------------------
+
+// An application's event loop in C terms: a queue of tasks and the one thread that runs them.
+struct CLoop {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<meshorch_task*> tasks;
+    bool stopping = false;
+    std::size_t ran = 0;
+    std::thread thread{[this] { run(); }};
+
+    static void post(void* context, meshorch_task* task) {
+        auto* self = static_cast<CLoop*>(context);
+        std::lock_guard lock(self->mutex);
+        self->tasks.push_back(task);
+        self->ready.notify_one();
+    }
+    void run() {
+        std::unique_lock lock(mutex);
+        for (;;) {
+            ready.wait(lock, [&] { return stopping || !tasks.empty(); });
+            if (stopping) return;
+            meshorch_task* task = tasks.front();
+            tasks.pop_front();
+            lock.unlock();
+            meshorch_task_run(task);
+            lock.lock();
+            ++ran;
+        }
+    }
+    ~CLoop() {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+            ready.notify_one();
+        }
+        thread.join();
+        for (meshorch_task* task : tasks) meshorch_task_drop(task);
+    }
+};
+
+void note_thread(const meshorch_event*, void* payload) {
+    auto* seen = static_cast<std::pair<std::mutex, std::set<std::thread::id>>*>(payload);
+    std::lock_guard lock(seen->first);
+    seen->second.insert(std::this_thread::get_id());
+}
+
+TEST(CapiExecutor, OperationsAndEventsRunOnThePostedTasks) {
+    CLoop loop;
+    meshorch_orchestrator_options opts = MESHORCH_ORCHESTRATOR_OPTIONS_INIT;
+    opts.post = &CLoop::post;
+    opts.post_context = &loop;
+    meshorch_orchestrator* raw = nullptr;
+    ASSERT_EQ(meshorch_orchestrator_create_sim(&raw, &opts), MESHORCH_OK)
+        << meshorch_error_last()->message;
+    OrchPtr orch(raw);
+    std::pair<std::mutex, std::set<std::thread::id>> seen;
+    meshorch_subscription_id sub = 0;
+    ASSERT_EQ(meshorch_subscribe(&sub, orch.get(), &note_thread, &seen), MESHORCH_OK);
+
+    auto deploy = start_deploy(orch.get());
+    expect_succeeds(deploy.get());
+    meshorch_operation* op = nullptr;
+    ASSERT_EQ(meshorch_terminate(&op, orch.get(), "shop"), MESHORCH_OK);
+    OpPtr terminate(op);
+    expect_succeeds(terminate.get());
+    EXPECT_TRUE(snapshot(orch.get()).at("empty").as_bool());
+    {
+        std::lock_guard lock(seen.first);
+        EXPECT_EQ(seen.second, std::set<std::thread::id>{loop.thread.get_id()});
+    }
+    {
+        std::lock_guard lock(loop.mutex);
+        EXPECT_GT(loop.ran, 20u);
+    }
+    orch.reset();  // while the loop runs: the destructor waits for its tasks
+}
+
+TEST(CapiExecutor, DropAndRunAcceptNull) {
+    meshorch_task_run(nullptr);
+    meshorch_task_drop(nullptr);
 }
 
 TEST(CapiEvents, CallbackMayUnsubscribeItself) {

@@ -17,8 +17,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace meshorch::python {
@@ -251,6 +253,37 @@ void check_probability(double p, const char* name) {
 milliseconds non_negative_ms(std::int64_t ms, const char* name) {
     if (ms < 0) raise(Errc::invalid_argument, std::string(name) + " must not be negative");
     return milliseconds(ms);
+}
+
+// A Python callable as the engine's executor (OrchestratorOptions::executor): executor(run) is
+// called, with the GIL, for every step, and must call run() later on a thread of its own, as
+// asyncio's loop.call_soon_threadsafe does. run() lets go of the GIL while the step runs.
+TaskExecutor python_executor(const py::object& executor) {
+    if (executor.is_none()) return {};
+    if (PyCallable_Check(executor.ptr()) == 0) {
+        raise(Errc::invalid_argument,
+              "executor must be callable with one argument (e.g. loop.call_soon_threadsafe)");
+    }
+    // Let go of with the GIL, on whichever thread the engine goes away.
+    std::shared_ptr<py::object> held(new py::object(executor), [](py::object* o) {
+        py::gil_scoped_acquire acquire;
+        delete o;
+    });
+    return [held](std::function<void()> task) {
+        py::gil_scoped_acquire acquire;
+        auto step = std::make_shared<std::function<void()>>(std::move(task));
+        py::cpp_function run([step] {
+            std::function<void()> once = std::exchange(*step, nullptr);  // a second call: no-op
+            if (!once) return;
+            py::gil_scoped_release release;
+            once();
+        });
+        try {
+            (*held)(run);
+        } catch (py::error_already_set& e) {
+            e.discard_as_unraisable("meshorch: the executor did not take a step");
+        }
+    };
 }
 
 }  // namespace
@@ -596,7 +629,7 @@ void bind_orchestrator(py::module_& m) {
             "connect",
             [](py::object config, const std::string& base_dir, int threads,
                std::int64_t poll_interval_ms, std::int64_t operation_deadline_ms,
-               std::int64_t call_timeout_ms) {
+               std::int64_t call_timeout_ms, const py::object& executor) {
                 if (threads < 1) raise(Errc::invalid_argument, "threads must be at least 1");
                 if (operation_deadline_ms <= 0 || call_timeout_ms <= 0) {
                     raise(Errc::invalid_argument,
@@ -612,6 +645,7 @@ void bind_orchestrator(py::module_& m) {
                 options.poll_interval = non_negative_ms(poll_interval_ms, "poll_interval_ms");
                 options.operation_deadline = milliseconds(operation_deadline_ms);
                 options.call_timeout = milliseconds(call_timeout_ms);
+                options.executor = python_executor(executor);
                 std::shared_ptr<PyOrchestrator> out;
                 {
                     py::gil_scoped_release release;
@@ -634,11 +668,14 @@ void bind_orchestrator(py::module_& m) {
             },
             py::arg("config"), py::kw_only(), py::arg("base_dir") = "", py::arg("threads") = 2,
             py::arg("poll_interval_ms") = 2000, py::arg("operation_deadline_ms") = 30 * 60 * 1000,
-            py::arg("call_timeout_ms") = 60 * 1000,
+            py::arg("call_timeout_ms") = 60 * 1000, py::arg("executor") = py::none(),
             "An orchestrator on real backends. config: the backend configuration (a dict, or "
             "its JSON/YAML text; see include/meshorch/backends.hpp): kubernetes (kubeconfig), "
             "tacker (Keystone URL, credentials, VIM ids), injector (SSH settings). Relative file "
             "names are relative to base_dir. Nothing is contacted until the first operation. "
+            "executor: run every step and event callback through executor(run), which must "
+            "call run() later on a thread of its own (e.g. loop.call_soon_threadsafe); "
+            "threads is then unused. "
             "Raises InvalidArgumentError listing every problem with its path.")
         .def_static(
             "simulated",
@@ -647,7 +684,8 @@ void bind_orchestrator(py::module_& m) {
                std::int64_t operation_deadline_ms, std::int64_t call_timeout_ms,
                std::int64_t lcm_duration_ms, std::int64_t pod_start_ms,
                std::int64_t backoff_initial_ms, std::int64_t backoff_max_ms,
-               int backoff_max_attempts, std::shared_ptr<sim::World> world) {
+               int backoff_max_attempts, std::shared_ptr<sim::World> world,
+               const py::object& executor) {
                 check_probability(fault_probability, "fault_probability");
                 if (threads < 1) raise(Errc::invalid_argument, "threads must be at least 1");
                 if (backoff_max_attempts < 1) {
@@ -665,6 +703,7 @@ void bind_orchestrator(py::module_& m) {
                 options.backoff.initial = non_negative_ms(backoff_initial_ms, "backoff_initial_ms");
                 options.backoff.max = non_negative_ms(backoff_max_ms, "backoff_max_ms");
                 options.backoff.max_attempts = backoff_max_attempts;
+                options.executor = python_executor(executor);
                 sim::Options so;
                 so.seed = seed;
                 so.default_latency = {non_negative_ms(latency_ms, "latency_ms"),
@@ -688,12 +727,13 @@ void bind_orchestrator(py::module_& m) {
             py::arg("call_timeout_ms") = 60 * 1000, py::arg("lcm_duration_ms") = 0,
             py::arg("pod_start_ms") = 0, py::arg("backoff_initial_ms") = 200,
             py::arg("backoff_max_ms") = 30 * 1000, py::arg("backoff_max_attempts") = 12,
-            py::arg("world") = nullptr,
+            py::arg("world") = nullptr, py::arg("executor") = py::none(),
             "An orchestrator on the in-process simulation of every backend (for tests, demos "
             "and test harnesses). latency_ms/jitter_ms: latency of every backend call; "
             "fault_probability: chance a call fails transiently; seed: makes jitter and faults "
             "repeatable; lcm_duration_ms/pod_start_ms: how long VNF operations and VMs/pods take. "
-            "world: run on an existing World (its own settings apply). The world is .world.")
+            "world: run on an existing World (its own settings apply). The world is .world. "
+            "executor: as in connect().")
         .def_property_readonly(
             "world", [](const PyOrchestrator& o) { return o.world(); },
             "The simulated World (None for real backends).")

@@ -218,6 +218,10 @@ typedef struct meshorch_orchestrator meshorch_orchestrator;
  * meshorch_operation_destroy(), which must not race with other calls on the same handle. */
 typedef struct meshorch_operation meshorch_operation;
 
+/* A piece of the orchestrator's work handed to the caller's executor (the `post` option): give
+ * it to meshorch_task_run() or meshorch_task_drop() exactly once. */
+typedef struct meshorch_task meshorch_task;
+
 /* Orchestrator options. Versioned: `version` comes first, fields are only appended. Initialize
  * with MESHORCH_ORCHESTRATOR_OPTIONS_INIT or meshorch_orchestrator_options_init(), then change
  * what you need. Durations are milliseconds. Passing NULL options means all defaults. */
@@ -241,17 +245,33 @@ typedef struct meshorch_orchestrator_options {
     double sim_fault_probability;  /* [0, 1]: chance that a call fails transiently; default 0 */
     int64_t sim_lcm_duration_ms;   /* how long a VNF LCM operation stays PROCESSING; default 0 */
     int64_t sim_pod_start_ms;      /* how long a VM or pod takes to come up; default 0 */
+
+    /* version 2: the caller's executor. NULL (default): the orchestrator runs on `threads`
+     * threads of its own. Set: every step of every operation and every event callback runs in
+     * tasks handed to post(post_context, task), called from any thread; `post` must not run
+     * the task itself but pass it, later, to meshorch_task_run() on a thread of the caller's
+     * (or to meshorch_task_drop()). The orchestrator then keeps one thread, which only keeps
+     * time. meshorch_orchestrator_destroy() waits (15 s at most) for the tasks handed over, so
+     * it must not be called from the thread that runs them. */
+    void (*post)(void* post_context, meshorch_task* task);
+    void* post_context;
 } meshorch_orchestrator_options;
 
-#define MESHORCH_ORCHESTRATOR_OPTIONS_VERSION 1
+#define MESHORCH_ORCHESTRATOR_OPTIONS_VERSION 2
 #define MESHORCH_ORCHESTRATOR_OPTIONS_INIT                                                         \
     {                                                                                              \
         MESHORCH_ORCHESTRATOR_OPTIONS_VERSION, 2, 1800000, 60000, 0, 200, 30000, 12, 1, 0, 0, 0.0, \
-            0, 0                                                                                   \
+            0, 0, 0, 0                                                                             \
     }
 
+/* Runs a task the orchestrator handed to the `post` executor, then frees it. */
+MESHORCH_API void meshorch_task_run(meshorch_task* task);
+/* Frees such a task without running it (an executor that is closing). NULL is a no-op. */
+MESHORCH_API void meshorch_task_drop(meshorch_task* task);
+
 /* Fills `opts` with the defaults of options version `version` (pass
- * MESHORCH_ORCHESTRATOR_OPTIONS_VERSION). Returns MESHORCH_OK, or MESHORCH_E_INVALID_ARGUMENT
+ * MESHORCH_ORCHESTRATOR_OPTIONS_VERSION), writing only the fields that version has (a struct
+ * from an older header is not overrun). Returns MESHORCH_OK, or MESHORCH_E_INVALID_ARGUMENT
  * when opts is NULL or the version is unknown to this library. Thread-safe. */
 MESHORCH_API int meshorch_orchestrator_options_init(meshorch_orchestrator_options* opts,
                                                     unsigned int version);
