@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace meshorch::tacker {
@@ -20,6 +22,9 @@ using openstack::url_path;
 std::string where(const std::string& method, const std::string& url) {
     return "Tacker " + method + " " + url_path(url);
 }
+
+// The longest pause between the looks at an occurrence whose rollback was just accepted.
+constexpr std::chrono::milliseconds max_pause{100};
 
 bool in_progress(LcmState s) {
     return s == LcmState::starting || s == LcmState::processing || s == LcmState::rolling_back;
@@ -174,6 +179,23 @@ Status TackerClient::rollback_operation(const std::string& op_id, const CallCont
                          nullptr, ctx, &url);
     if (!response) return std::move(response).error();
     if (response->status != 202) return error_from_response("POST", url, *response);
+    // Tacker answers 202 before its conductor marks the occurrence ROLLING_BACK (an RPC cast);
+    // until then it still reads FAILED_TEMP, which whoever waits for it next would take for the
+    // outcome. The rollback counts as started once the occurrence reads otherwise.
+    for (auto pause = std::chrono::milliseconds(5);; pause = std::min(pause * 2, max_pause)) {
+        auto op = get_operation(op_id, ctx);
+        if (!op) return std::move(op).error();
+        if (op->state != LcmState::failed_temp) break;
+        if (ctx.cancel.cancelled()) {
+            return make_error(Errc::cancelled, "rollback of op occurrence " + op_id + " cancelled");
+        }
+        if (Clock::now() + pause >= ctx.deadline) {
+            return make_error(Errc::timeout, "rollback of op occurrence " + op_id +
+                                                 " was accepted, but the occurrence is still "
+                                                 "FAILED_TEMP at the deadline");
+        }
+        std::this_thread::sleep_for(pause);
+    }
     openstack::logger("tacker")->info("{}rollback of op occurrence {} started",
                                       op_prefix(ctx.operation_id), op_id);
     return Ok{};

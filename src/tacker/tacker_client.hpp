@@ -54,7 +54,7 @@ public:
     Result<LcmOperation> get_operation(const std::string& op_id, const CallContext& ctx);
 
     // FAILED_TEMP handling: roll back (202; the op occurrence goes ROLLING_BACK, then
-    // ROLLED_BACK) or give up (200; FAILED, final).
+    // ROLLED_BACK; returns once it no longer reads FAILED_TEMP) or give up (200; FAILED, final).
     Status rollback_operation(const std::string& op_id, const CallContext& ctx);
     Result<LcmOperation> fail_operation(const std::string& op_id, const CallContext& ctx);
     // Re-reads the op occurrence until it leaves STARTING/PROCESSING/ROLLING_BACK or ctx's
