@@ -126,10 +126,14 @@ std::string remove_package_script(const SshInjectorConfig& config) {
     const std::string name = q(config.package_name);
     switch (config.package_manager) {
         case PackageManager::dpkg: {
+            // Purged in whatever state dpkg knows it, not only "installed": an install or a
+            // removal cut short (its SSH session gone) leaves it half-configured, half-installed
+            // or with its config files, and its postrm purge (the proxy's user) not yet run.
             const std::string root = rooted ? " " + q("--root=" + config.remote_root) : "";
-            return "if dpkg-query" + root + " -W -f='${Status}' " + name +
-                   " 2>/dev/null | grep -q ' installed$'; then dpkg" + root + " --purge " + name +
-                   "; fi";
+            return "if s=$(dpkg-query" + root + " -W -f='${Status}' " + name +
+                   " 2>/dev/null) && [ -n \"$s\" ] && [ \"${s##* }\" != not-installed ]; then "
+                   "dpkg" +
+                   root + " --force-remove-reinstreq --purge " + name + "; fi";
         }
         case PackageManager::rpm: {
             const std::string root = rooted ? " --root " + q(config.remote_root) : "";

@@ -160,13 +160,42 @@ TEST_F(RemoteScripts, PackageCommandsUseTheRemoteRoot) {
     c.package_name = "istio-sidecar";
     EXPECT_EQ(install_package_script(c, "/tmp/s/proxy.deb"),
               "dpkg '--root=/srv/vm' --install '/tmp/s/proxy.deb'");
-    EXPECT_NE(remove_package_script(c).find("dpkg '--root=/srv/vm' --purge 'istio-sidecar'"),
+    EXPECT_NE(remove_package_script(c).find(
+                  "dpkg '--root=/srv/vm' --force-remove-reinstreq --purge 'istio-sidecar'"),
               std::string::npos);
     c.remote_root = "/";
     c.package_manager = PackageManager::rpm;
     EXPECT_EQ(install_package_script(c, "/tmp/s/proxy.rpm"),
               "rpm -U --replacepkgs '/tmp/s/proxy.rpm'");
     EXPECT_NE(remove_package_script(c).find("rpm -e 'istio-sidecar'"), std::string::npos);
+}
+
+// The package is purged in every state dpkg can leave it in, and only when dpkg knows it.
+// dpkg-query and dpkg are stand-ins on PATH: the first answers a status, the second notes what
+// it was asked.
+TEST_F(RemoteScripts, PackageRemovalPurgesWhateverStateItWasLeftIn) {
+    SshInjectorConfig c;
+    c.package_name = "istio-sidecar";
+    const fs::path bin = root_ / "bin";
+    spit(bin / "dpkg-query", "#!/bin/sh\n[ -n \"$STATUS\" ] || exit 1\nprintf '%s' \"$STATUS\"\n");
+    spit(bin / "dpkg", "#!/bin/sh\necho \"$*\" > \"$(dirname \"$0\")/asked\"\n");
+    fs::permissions(bin / "dpkg-query", fs::perms::owner_all);
+    fs::permissions(bin / "dpkg", fs::perms::owner_all);
+    const std::string script = remove_package_script(c);
+    auto asked_for = [&](const std::string& status) {
+        fs::remove(bin / "asked");
+        const Shell r = sh("STATUS='" + status + "' PATH='" + bin.string() + ":/usr/bin:/bin' " +
+                           shell_command_for(script));
+        EXPECT_EQ(r.status, 0) << status << ": " << r.out;
+        return fs::exists(bin / "asked") ? slurp(bin / "asked") : std::string("nothing");
+    };
+    const std::string purge = "--force-remove-reinstreq --purge istio-sidecar\n";
+    EXPECT_EQ(asked_for("install ok installed"), purge);
+    EXPECT_EQ(asked_for("install ok half-configured"), purge);
+    EXPECT_EQ(asked_for("install reinstreq half-installed"), purge);
+    EXPECT_EQ(asked_for("deinstall ok config-files"), purge);
+    EXPECT_EQ(asked_for("purge ok not-installed"), "nothing");
+    EXPECT_EQ(asked_for(""), "nothing");  // dpkg-query fails: dpkg never heard of it
 }
 
 }  // namespace
