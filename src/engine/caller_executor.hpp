@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <type_traits>
 #include <utility>
 
@@ -41,23 +42,47 @@ public:
         return count_->idle.wait_for(lock, limit, [&] { return count_->handed == 0; });
     }
 
+    // The engine is going while the caller still holds some of its handlers: from now on they
+    // are neither run nor destroyed (both would use the engine), only leaked. Waits for the
+    // handlers being run or destroyed at that moment.
+    void abandon() {
+        std::unique_lock running(count_->running);
+        count_->abandoned = true;
+    }
+
     boost::asio::io_context& context() const noexcept { return io_; }
 
 private:
     struct Count {
         std::mutex mutex;
         std::condition_variable idle;
-        std::size_t handed = 0;  // under `mutex`
+        std::size_t handed = 0;     // under `mutex`
+        std::shared_mutex running;  // held shared by each handler while it runs
+        std::atomic<bool> abandoned = false;
     };
     // Runs its handler at most once (a caller may copy the task), and counts itself out when
     // the last copy goes, run or not.
     template <class F>
     struct Shell {
-        Shell(F&& f, std::shared_ptr<Count> c) : fn(std::move(f)), count(std::move(c)) { enter(); }
-        Shell(const F& f, std::shared_ptr<Count> c) : fn(f), count(std::move(c)) { enter(); }
+        Shell(F&& f, std::shared_ptr<Count> c)
+            : fn(std::make_unique<F>(std::move(f))), count(std::move(c)) {
+            enter();
+        }
+        Shell(const F& f, std::shared_ptr<Count> c)
+            : fn(std::make_unique<F>(f)), count(std::move(c)) {
+            enter();
+        }
         Shell(const Shell&) = delete;
         Shell& operator=(const Shell&) = delete;
         ~Shell() {
+            {
+                std::shared_lock running(count->running);
+                if (count->abandoned) {
+                    (void)fn.release();  // leaked: see abandon()
+                } else {
+                    fn.reset();
+                }
+            }
             std::lock_guard lock(count->mutex);
             if (--count->handed == 0) count->idle.notify_all();
         }
@@ -66,9 +91,13 @@ private:
             ++count->handed;
         }
         void run() {
-            if (!ran.exchange(true)) std::move(fn)();
+            if (ran.exchange(true)) return;
+            std::shared_lock running(count->running);
+            if (count->abandoned) return;
+            F& handler = *fn;
+            std::move(handler)();
         }
-        F fn;
+        std::unique_ptr<F> fn;
         std::shared_ptr<Count> count;
         std::atomic<bool> ran = false;
     };

@@ -283,7 +283,8 @@ void Core::shutdown() {
             "shutting down: the caller's executor still holds engine tasks after {} s; "
             "the engine's state is left allocated rather than freed under them",
             handoff_grace.count());
-        (void)io_.release();  // on purpose: those tasks may still run and use it
+        handoff_->abandon();  // what it still holds would use this engine: never run it
+        (void)io_.release();  // on purpose: destroying it would destroy what those tasks hold
         return;
     }
     events_.reset();
