@@ -2,6 +2,7 @@
 
 #include "engine/assign_if_changed.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
@@ -56,13 +57,14 @@ bool identical(const json::value& a, const json::value& b) {
 
 // Makes `kept` equal to `wanted`, replacing only the objects that are new or changed. A save
 // usually follows one apply or one delete, and most objects still share their manifest with
-// the record's, so most are neither compared nor copied.
+// the record's, so most are neither compared nor copied; nor is anything allocated to find
+// the few that differ.
 void sync(ObjectSet& kept, const ObjectSet& wanted) {
-    std::vector<ObjectKey> gone;
-    std::vector<const Object*> changed;
+    boost::container::small_vector<const ObjectKey*, 8> gone;  // keys inside `kept`
+    boost::container::small_vector<const Object*, 8> changed;  // objects inside `wanted`
     auto k = kept.begin();
     for (const auto& [key, object] : wanted) {
-        while (k != kept.end() && k->first < key) gone.push_back((k++)->first);
+        while (k != kept.end() && k->first < key) gone.push_back(&(k++)->first);
         if (k != kept.end() && k->first == key) {
             const Manifest& have = k->second.manifest;
             if (!have.shares_document_with(object.manifest) &&
@@ -74,8 +76,8 @@ void sync(ObjectSet& kept, const ObjectSet& wanted) {
             changed.push_back(&object);
         }
     }
-    for (; k != kept.end(); ++k) gone.push_back(k->first);
-    for (const auto& key : gone) kept.erase(key);
+    for (; k != kept.end(); ++k) gone.push_back(&k->first);
+    for (const ObjectKey* key : gone) kept.erase(ObjectKey(*key));  // the node goes with it
     for (const Object* object : changed) kept.put(*object);
 }
 

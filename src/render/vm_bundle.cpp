@@ -57,6 +57,7 @@ std::string clean(std::string_view s) {
 
 std::u32string code_points(std::string_view s) {
     std::u32string out;
+    out.reserve(s.size());  // at most one code point per byte
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp = 0xFFFD;
         if (!decode_utf8(s, i, cp)) cp = 0xFFFD;
@@ -177,6 +178,7 @@ bool yaml_key_less(const std::u32string& a, const std::u32string& b) {
 // comparator's properties.
 std::vector<std::string_view> yaml_sorted_keys(const json::object& o) {
     std::vector<std::pair<std::u32string, std::string_view>> keys;
+    keys.reserve(o.size());
     for (const auto& kv : o) keys.emplace_back(code_points(kv.key()), kv.key());
     for (std::size_t i = 1; i < keys.size(); ++i) {
         for (std::size_t j = i; j > 0 && yaml_key_less(keys[j].first, keys[j - 1].first); --j) {
@@ -184,6 +186,7 @@ std::vector<std::string_view> yaml_sorted_keys(const json::object& o) {
         }
     }
     std::vector<std::string_view> out;
+    out.reserve(keys.size());
     for (auto& k : keys) out.push_back(k.second);
     return out;
 }

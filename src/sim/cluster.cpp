@@ -183,27 +183,29 @@ bool Core::namespace_exists(const std::string& ns) const {
 
 Result<Object> Core::store_object(Object in, bool preload) {
     const ObjectKey& key = in.key;
-    const std::string desc = key.to_string();
+    // For the error messages only: most applies succeed.
+    const auto desc = [&key] { return key.to_string(); };
     if (key.api_version.empty() || key.kind.empty() || key.name.empty()) {
         return k8s(Errc::backend, 422,
-                   desc + " is invalid: apiVersion, kind and metadata.name are required");
+                   desc() + " is invalid: apiVersion, kind and metadata.name are required");
     }
     if (!preload) {
         const auto derived = key_of(in.manifest);
         if (derived != key) {
             return k8s(Errc::backend, 400,
                        "the manifest (" + derived.api_version + " " + derived.to_string() +
-                           ") does not match the object key (" + key.api_version + " " + desc +
+                           ") does not match the object key (" + key.api_version + " " + desc() +
                            ")");
         }
     }
     const bool cluster_scoped = is_cluster_scoped(key.kind);
     if (cluster_scoped && !key.namespace_.empty()) {
-        return k8s(Errc::backend, 400,
-                   desc + ": " + key.kind + " is cluster-scoped; metadata.namespace must be empty");
+        return k8s(
+            Errc::backend, 400,
+            desc() + ": " + key.kind + " is cluster-scoped; metadata.namespace must be empty");
     }
     if (!cluster_scoped && key.namespace_.empty()) {
-        return k8s(Errc::backend, 400, desc + ": metadata.namespace is required");
+        return k8s(Errc::backend, 400, desc() + ": metadata.namespace is required");
     }
     if (!preload && !cluster_scoped && !namespace_exists(key.namespace_)) {
         return namespace_not_found(key.namespace_);
@@ -227,7 +229,7 @@ Result<Object> Core::store_object(Object in, bool preload) {
     if (is_pod(key)) {
         if (!preload) {
             return k8s(Errc::backend, 422,
-                       desc +
+                       desc() +
                            ": the simulated cluster runs pods for Deployments only; apply a "
                            "Deployment (or preload() the pod)");
         }
