@@ -64,13 +64,11 @@ private:
     // the last copy goes, run or not.
     template <class F>
     struct Shell {
-        Shell(F&& f, std::shared_ptr<Count> c)
-            : fn(std::make_unique<F>(std::move(f))), count(std::move(c)) {
-            enter();
-        }
-        Shell(const F& f, std::shared_ptr<Count> c)
-            : fn(std::make_unique<F>(f)), count(std::move(c)) {
-            enter();
+        template <class G>  // the handler, moved or copied in
+        Shell(G&& f, std::shared_ptr<Count> c)
+            : fn(std::make_unique<F>(std::forward<G>(f))), count(std::move(c)) {
+            std::lock_guard lock(count->mutex);
+            ++count->handed;
         }
         Shell(const Shell&) = delete;
         Shell& operator=(const Shell&) = delete;
@@ -85,10 +83,6 @@ private:
             }
             std::lock_guard lock(count->mutex);
             if (--count->handed == 0) count->idle.notify_all();
-        }
-        void enter() {
-            std::lock_guard lock(count->mutex);
-            ++count->handed;
         }
         void run() {
             if (ran.exchange(true)) return;
